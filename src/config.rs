@@ -1,0 +1,272 @@
+//! Layered configuration: built-in defaults, `config/default.toml`, an optional `--config FILE`,
+//! `PREDICT_WORKER__SECTION__KEY` environment variables, then CLI flags. Unknown keys are errors.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// The environment variable prefix; nesting uses `__`, e.g. `PREDICT_WORKER__AMQP__URL`.
+pub const ENV_PREFIX: &str = "PREDICT_WORKER";
+
+/// The config file read when present, relative to the working directory.
+pub const DEFAULT_FILE: &str = "config/default.toml";
+
+/// Why configuration could not be assembled.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration: {0}; see config/default.toml and .env.example for every key")]
+    Invalid(String),
+    #[error("config file {path} does not exist; pass an existing file to --config")]
+    MissingFile { path: PathBuf },
+    #[error("configuration key {key}: {message}")]
+    BadValue { key: String, message: String },
+}
+
+/// Everything the binary can be configured with.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    pub amqp: AmqpSettings,
+    pub queues: QueueSettings,
+    pub worker: WorkerSettings,
+    pub model: ModelSettings,
+    pub telemetry: TelemetrySettings,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct AmqpSettings {
+    /// Broker URL. The default is for local development only.
+    pub url: String,
+    /// Prefix of the connection name shown in the RabbitMQ UI; hostname and pid are appended.
+    pub connection_name: String,
+    /// AMQP heartbeat in seconds (0 disables).
+    pub heartbeat_secs: u16,
+    /// First reconnect delay in milliseconds; doubles with jitter up to `reconnect_max_ms`.
+    pub reconnect_initial_ms: u64,
+    pub reconnect_max_ms: u64,
+}
+
+impl Default for AmqpSettings {
+    fn default() -> Self {
+        AmqpSettings {
+            url: "amqp://guest:guest@127.0.0.1:5672/%2f".into(),
+            connection_name: "predict-worker".into(),
+            heartbeat_secs: 30,
+            reconnect_initial_ms: 200,
+            reconnect_max_ms: 10_000,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct QueueSettings {
+    /// Durable queue the worker consumes.
+    pub requests: String,
+    /// Queue for replies to requests that have no `reply_to`.
+    pub results: String,
+    /// Dead-letter exchange (fanout) that rejected requests go to.
+    pub dead_letter_exchange: String,
+    /// Queue bound to the dead-letter exchange.
+    pub dead_letter_queue: String,
+    /// `classic` or `quorum`.
+    pub queue_type: String,
+    /// Quorum queues only: redeliveries before a message is dead-lettered.
+    pub delivery_limit: u32,
+}
+
+impl Default for QueueSettings {
+    fn default() -> Self {
+        QueueSettings {
+            requests: "predict.requests".into(),
+            results: "predict.results".into(),
+            dead_letter_exchange: "predict.dead".into(),
+            dead_letter_queue: "predict.dead".into(),
+            queue_type: "classic".into(),
+            delivery_limit: 5,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct WorkerSettings {
+    /// Unacked deliveries the broker may push to one worker.
+    pub prefetch: u16,
+    /// Most requests predicted together in one micro-batch.
+    pub batch_size: usize,
+    /// Longest wait for a micro-batch to fill, in milliseconds.
+    pub batch_wait_ms: u64,
+    /// Largest accepted message body, in bytes; larger requests are rejected.
+    pub max_body_bytes: usize,
+    /// Most rows in one `instances` request.
+    pub max_instances: usize,
+    /// Time allowed to drain in-flight work on SIGTERM/SIGINT, in milliseconds.
+    pub shutdown_deadline_ms: u64,
+    /// File the worker keeps current while ready; `healthcheck` reads it. Empty disables it.
+    pub readiness_file: PathBuf,
+    /// The readiness file counts as stale after this many milliseconds without a refresh.
+    pub readiness_stale_ms: u64,
+}
+
+impl Default for WorkerSettings {
+    fn default() -> Self {
+        WorkerSettings {
+            prefetch: 512,
+            batch_size: 64,
+            batch_wait_ms: 2,
+            max_body_bytes: 1 << 20,
+            max_instances: 10_000,
+            shutdown_deadline_ms: 8_000,
+            readiness_file: PathBuf::from("/tmp/predict-worker.ready"),
+            readiness_stale_ms: 15_000,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ModelSettings {
+    /// The model file (pickle or joblib, optionally compressed).
+    pub path: PathBuf,
+    /// Largest model file accepted, in bytes.
+    pub max_file_bytes: u64,
+    /// Largest decompressed pickle stream accepted, in bytes.
+    pub max_decompressed_bytes: usize,
+}
+
+impl Default for ModelSettings {
+    fn default() -> Self {
+        ModelSettings {
+            path: PathBuf::from("outputs/best_model.pkl"),
+            max_file_bytes: 1 << 30,
+            max_decompressed_bytes: 2 << 30,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct TelemetrySettings {
+    /// `text` or `json`.
+    pub log_format: String,
+    /// A tracing filter such as `info` or `predict_worker=debug`; `RUST_LOG` wins when set.
+    pub log_level: String,
+}
+
+impl Default for TelemetrySettings {
+    fn default() -> Self {
+        TelemetrySettings {
+            log_format: "text".into(),
+            log_level: "info".into(),
+        }
+    }
+}
+
+/// CLI flags that override everything else.
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    pub amqp_url: Option<String>,
+    pub queue: Option<String>,
+    pub model: Option<PathBuf>,
+}
+
+impl Settings {
+    /// Assemble settings from all layers. `file` is `--config`; environment comes from the process.
+    pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Settings, ConfigError> {
+        let env: Vec<(String, String)> = std::env::vars().collect();
+        Self::load_from(Path::new(DEFAULT_FILE), file, env, overrides)
+    }
+
+    /// Like [`Settings::load`] with the default-file path and environment given explicitly (for tests).
+    pub fn load_from(
+        default_file: &Path,
+        file: Option<&Path>,
+        env: Vec<(String, String)>,
+        overrides: &Overrides,
+    ) -> Result<Settings, ConfigError> {
+        let defaults = config::Config::try_from(&Settings::default())
+            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        let mut builder = config::Config::builder().add_source(defaults);
+        if default_file.exists() {
+            builder = builder.add_source(config::File::from(default_file).required(true));
+        }
+        if let Some(file) = file {
+            if !file.exists() {
+                return Err(ConfigError::MissingFile {
+                    path: file.to_path_buf(),
+                });
+            }
+            builder = builder.add_source(config::File::from(file).required(true));
+        }
+        let env_map: std::collections::HashMap<String, String> = env
+            .into_iter()
+            .filter(|(k, _)| k.starts_with(&format!("{ENV_PREFIX}__")))
+            .collect();
+        builder = builder.add_source(
+            config::Environment::with_prefix(ENV_PREFIX)
+                .prefix_separator("__")
+                .separator("__")
+                .try_parsing(true)
+                .source(Some(env_map)),
+        );
+        let built = builder
+            .build()
+            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        let mut settings: Settings = built
+            .try_deserialize()
+            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        if let Some(url) = &overrides.amqp_url {
+            settings.amqp.url = url.clone();
+        }
+        if let Some(queue) = &overrides.queue {
+            settings.queues.requests = queue.clone();
+        }
+        if let Some(model) = &overrides.model {
+            settings.model.path = model.clone();
+        }
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Check values that parse but make no sense.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |key: &str, message: &str| {
+            Err(ConfigError::BadValue {
+                key: key.into(),
+                message: message.into(),
+            })
+        };
+        if !(self.amqp.url.starts_with("amqp://") || self.amqp.url.starts_with("amqps://")) {
+            return bad("amqp.url", "must start with amqp:// or amqps://");
+        }
+        if !matches!(self.queues.queue_type.as_str(), "classic" | "quorum") {
+            return bad("queues.queue_type", "must be \"classic\" or \"quorum\"");
+        }
+        if self.queues.requests.is_empty() {
+            return bad("queues.requests", "must not be empty");
+        }
+        if self.worker.prefetch == 0 {
+            return bad("worker.prefetch", "must be at least 1");
+        }
+        if self.worker.batch_size == 0 {
+            return bad("worker.batch_size", "must be at least 1");
+        }
+        if self.worker.max_body_bytes == 0 {
+            return bad("worker.max_body_bytes", "must be at least 1");
+        }
+        if !matches!(self.telemetry.log_format.as_str(), "text" | "json") {
+            return bad("telemetry.log_format", "must be \"text\" or \"json\"");
+        }
+        if self.amqp.reconnect_initial_ms == 0
+            || self.amqp.reconnect_max_ms < self.amqp.reconnect_initial_ms
+        {
+            return bad(
+                "amqp.reconnect_initial_ms",
+                "must be at least 1 and no more than amqp.reconnect_max_ms",
+            );
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,115 @@
+//! The data that flows through a model: an input `Batch` (numbers plus optional text cells),
+//! class `Label`s that keep their JSON type, and the `Output` of a predictor.
+
+use std::sync::Arc;
+
+use ndarray::{Array2, ArrayView2};
+use serde::Serialize;
+
+use super::error::PredictError;
+
+/// Rows to predict. `values` holds every numeric cell (NaN for missing); `text` is present only when
+/// some cell is a string (a categorical value sent by name), and then holds `Some` at those cells.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Batch {
+    pub values: Array2<f64>,
+    pub text: Option<Array2<Option<Arc<str>>>>,
+}
+
+impl Batch {
+    pub fn numeric(values: Array2<f64>) -> Self {
+        Batch { values, text: None }
+    }
+
+    pub fn n_rows(&self) -> usize {
+        self.values.nrows()
+    }
+
+    pub fn n_cols(&self) -> usize {
+        self.values.ncols()
+    }
+
+    /// The text at a cell, if that cell holds a string.
+    pub fn text_at(&self, row: usize, col: usize) -> Option<&str> {
+        self.text.as_ref()?.get((row, col))?.as_deref()
+    }
+
+    /// Does column `col` hold any string?
+    pub fn column_has_text(&self, col: usize) -> bool {
+        match &self.text {
+            Some(t) => t.column(col).iter().any(Option::is_some),
+            None => false,
+        }
+    }
+
+    /// The numbers, failing with the first string cell found. `who` names the estimator that needs numbers.
+    pub fn require_numeric(&self, who: &str) -> Result<ArrayView2<'_, f64>, PredictError> {
+        if let Some(text) = &self.text {
+            for ((_, col), cell) in text.indexed_iter() {
+                if let Some(s) = cell {
+                    return Err(PredictError::bad_value(
+                        col,
+                        format!("{who} needs a number here, got the string {s:?}"),
+                    ));
+                }
+            }
+        }
+        Ok(self.values.view())
+    }
+
+    /// A new batch holding only the given columns, in the given order.
+    pub fn select_columns(&self, cols: &[usize]) -> Batch {
+        let values = self.values.select(ndarray::Axis(1), cols);
+        let text = match &self.text {
+            Some(t) if cols.iter().any(|&c| self.column_has_text(c)) => {
+                Some(t.select(ndarray::Axis(1), cols))
+            }
+            _ => None,
+        };
+        Batch { values, text }
+    }
+}
+
+/// A class label, keeping the JSON type that matches the model's `classes_`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Label {
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+}
+
+impl std::fmt::Display for Label {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Label::Bool(b) => write!(f, "{b}"),
+            Label::Int(i) => write!(f, "{i}"),
+            Label::Float(x) => write!(f, "{x}"),
+            Label::Str(s) => write!(f, "{s:?}"),
+        }
+    }
+}
+
+/// What a predictor returns for a batch.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Output {
+    /// A classifier: the predicted class index per row (into `classes`), and probabilities when the
+    /// estimator has `predict_proba` (rows × classes).
+    Classification {
+        classes: Arc<[Label]>,
+        predicted: Vec<usize>,
+        probabilities: Option<Array2<f64>>,
+    },
+    /// A regressor: rows × outputs (one column for single-output models).
+    Regression { values: Array2<f64> },
+}
+
+impl Output {
+    pub fn n_rows(&self) -> usize {
+        match self {
+            Output::Classification { predicted, .. } => predicted.len(),
+            Output::Regression { values } => values.nrows(),
+        }
+    }
+}

@@ -1,0 +1,16 @@
+//! Model files: a non-evaluating pickle machine, numpy and joblib decoding, and scikit-learn estimators
+//! rebuilt as plain Rust structs that predict exactly what scikit-learn predicts.
+
+pub mod data;
+pub mod error;
+pub mod estimator;
+pub mod joblib;
+pub mod loader;
+pub mod numpy;
+pub mod pickle;
+pub mod sklearn;
+pub mod value;
+
+pub use data::{Batch, Label, Output};
+pub use error::{LoadError, PredictError};
+pub use loader::{load_model, load_model_bytes, LoadLimits, Model, ModelInfo};

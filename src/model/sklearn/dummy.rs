@@ -1,0 +1,1 @@
+//! TODO(helper): DummyClassifier/DummyRegressor priors used as GradientBoosting init_.
