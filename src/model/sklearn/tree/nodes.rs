@@ -129,17 +129,18 @@ impl PackedTrees {
                 }
             };
             let (l, r) = (child(left[i], "left")?, child(right[i], "right")?);
-            let f =
-                match usize::try_from(feature[i]) {
-                    Ok(f) if f < n_features => f,
-                    _ => return Err(tree.error(
+            let f = match usize::try_from(feature[i]) {
+                Ok(f) if f < n_features => f,
+                _ => {
+                    return Err(tree.error(
                         "nodes",
                         format!(
                             "node {i} splits on feature {} but the model has {n_features} features",
                             feature[i]
                         ),
-                    )),
-                };
+                    ))
+                }
+            };
             depth[l] = depth[i] + 1;
             depth[r] = depth[i] + 1;
             packed.push(Node {
