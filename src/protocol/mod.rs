@@ -128,3 +128,46 @@ where
         })
         .collect()
 }
+
+/// The error reply for one message, in the message's format when it has a supported one.
+pub fn error_reply(message: &Message<'_>, error: RequestError) -> Reply {
+    let (format, content_type) = match Format::from_content_type(message.content_type) {
+        Ok(f) => (f, message.content_type.unwrap_or(JSON).to_string()),
+        Err(_) => (Format::Json, JSON.to_string()),
+    };
+    Reply {
+        body: reply::encode_error(format, None, &error),
+        content_type,
+        error: Some(error.code()),
+        disposition: Some(error.disposition()),
+    }
+}
+
+/// `respond`, but a panic anywhere in parsing or prediction cannot take the process down: the batch is
+/// retried message by message and a message that still panics gets an `internal_error` reply (and is
+/// rejected), so one poison message cannot crash-loop every replica.
+pub fn respond_guarded<F>(predict: F, schema: &Schema, messages: &[Message<'_>]) -> Vec<Reply>
+where
+    F: Fn(&Batch) -> Result<Output, PredictError>,
+{
+    use std::panic::{catch_unwind, AssertUnwindSafe};
+    if let Ok(replies) = catch_unwind(AssertUnwindSafe(|| respond(&predict, schema, messages))) {
+        return replies;
+    }
+    messages
+        .iter()
+        .map(|m| {
+            catch_unwind(AssertUnwindSafe(|| {
+                respond(&predict, schema, std::slice::from_ref(m))
+            }))
+            .ok()
+            .and_then(|mut r| r.pop())
+            .unwrap_or_else(|| {
+                error_reply(
+                    m,
+                    RequestError::Internal("the model panicked on this request".into()),
+                )
+            })
+        })
+        .collect()
+}
