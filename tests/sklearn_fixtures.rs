@@ -263,3 +263,24 @@ fn harness_rejects_mismatches() {
     assert!(compare(&reg, &out(2.5 + 1e-8)).is_err());
     assert!(compare(&ok, &out(2.5)).is_err());
 }
+
+/// Inputs sitting exactly on a split threshold only reproduce scikit-learn when JSON numbers are parsed to the
+/// nearest f64 (serde_json's `float_roundtrip` feature); without it some parse one ulp off and flip a split.
+#[test]
+fn json_numbers_parse_to_the_nearest_f64() {
+    for s in [
+        "0.048350000000000004",
+        "0.049229999999999996",
+        "0.04834999889135361",
+        "2.2250738585072014e-308",
+        "0.30000000000000004",
+    ] {
+        let parsed: f64 = serde_json::from_str(s).unwrap_or(f64::NAN);
+        let exact: f64 = s.parse().unwrap_or(f64::NAN);
+        assert_eq!(
+            parsed.to_bits(),
+            exact.to_bits(),
+            "serde_json parsed {s} as {parsed:e}"
+        );
+    }
+}
