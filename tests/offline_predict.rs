@@ -49,6 +49,10 @@ fn sample_requests_give_the_expected_replies() {
 #[test]
 fn invalid_lines_get_error_replies_in_place_and_the_run_goes_on() {
     let samples = sample_lines();
+    let mut both: Value = serde_json::from_str(&samples[0]).expect("json");
+    both["id"] = json!("both");
+    both["instances"] = json!([]);
+    let both = both.to_string();
     let input = [
         samples[0].as_str(),
         "{not json",
@@ -56,7 +60,7 @@ fn invalid_lines_get_error_replies_in_place_and_the_run_goes_on() {
         r#"{"id": "short", "features": [1, 2, 3]}"#,
         r#"{"id": "typo", "features": {"mean_radiuss": 1}}"#,
         samples[1].as_str(),
-        r#"{"id": "both", "features": [], "instances": []}"#,
+        both.as_str(),
     ]
     .join("\n");
     let got = parse(&offline_predict(&input));
@@ -75,6 +79,7 @@ fn invalid_lines_get_error_replies_in_place_and_the_run_goes_on() {
     assert_eq!(got[5]["id"], "sample-2");
     assert_eq!(got[5]["prediction"], "malignant");
     assert_eq!(got[6]["error"]["code"], "invalid_request");
+    assert_eq!(got[6]["id"], "both");
 }
 
 #[test]
