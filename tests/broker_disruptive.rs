@@ -6,14 +6,14 @@ mod support;
 
 use std::collections::HashSet;
 use std::process::Command;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use lapin::options::BasicPublishOptions;
 use lapin::BasicProperties;
 use support::{correlation, sample_lines, Client, Names, WorkerProcess};
 
-static SERIAL: Mutex<()> = Mutex::new(());
+/// One disruptive test at a time (an async mutex: it is held across awaits, and cannot be poisoned).
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 fn rabbitmqctl(args: &[&str]) -> bool {
     Command::new("rabbitmqctl")
@@ -51,14 +51,17 @@ async fn connect_retrying(within: Duration) -> Client {
             drop(conn);
             return Client::connect().await;
         }
-        assert!(start.elapsed() < within, "broker did not come back within {within:?}");
+        assert!(
+            start.elapsed() < within,
+            "broker did not come back within {within:?}"
+        );
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn broker_restart_under_load_loses_nothing() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = SERIAL.lock().await;
     let names = Names::new("restart");
     let mut worker = WorkerProcess::spawn(&names, &[("PREDICT_WORKER__AMQP__HEARTBEAT_SECS", "5")]);
     worker.wait_ready(Duration::from_secs(20));
@@ -87,7 +90,11 @@ async fn broker_restart_under_load_loses_nothing() {
         // Restart while the worker is busy.
         let start = Instant::now();
         while client.depth(&names.results).await < 100 {
-            assert!(start.elapsed() < Duration::from_secs(20), "no progress:\n{}", worker.log());
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "no progress:\n{}",
+                worker.log()
+            );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
@@ -106,12 +113,19 @@ async fn broker_restart_under_load_loses_nothing() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let log = worker.log();
-    assert_eq!(seen.len(), total, "every request answered after the restart; log:\n{log}");
+    assert_eq!(
+        seen.len(),
+        total,
+        "every request answered after the restart; log:\n{log}"
+    );
     assert!(
         matches!(worker.child.try_wait(), Ok(None)),
         "the worker survived the restart:\n{log}"
     );
-    assert!(log.contains("reconnecting"), "the worker reconnected by itself:\n{log}");
+    assert!(
+        log.contains("reconnecting"),
+        "the worker reconnected by itself:\n{log}"
+    );
     assert_eq!(client.depth(&names.requests).await, 0);
     worker.signal("TERM");
     let status = worker.wait_exit(Duration::from_secs(10)).expect("exit");

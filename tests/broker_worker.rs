@@ -74,10 +74,14 @@ async fn replies_match_offline_predict_for_json_and_pickle() {
     }
     let got = collect(&mut replies, 2 * requests.len(), Duration::from_secs(20)).await;
     assert_eq!(got.len(), 2 * requests.len(), "log:\n{}", worker.log());
-    let by_id: HashMap<String, &lapin::message::Delivery> =
-        got.iter().map(|d| (correlation(&d.properties), d)).collect();
+    let by_id: HashMap<String, &lapin::message::Delivery> = got
+        .iter()
+        .map(|d| (correlation(&d.properties), d))
+        .collect();
     for (i, expected) in offline.iter().enumerate() {
-        for (prefix, content_type, mode) in [("json", "application/json", Some(2)), ("pkl", PICKLE, None)] {
+        for (prefix, content_type, mode) in
+            [("json", "application/json", Some(2)), ("pkl", PICKLE, None)]
+        {
             let d = by_id
                 .get(&format!("{prefix}-{i}"))
                 .unwrap_or_else(|| panic!("no reply for {prefix}-{i}"));
@@ -85,18 +89,29 @@ async fn replies_match_offline_predict_for_json_and_pickle() {
             assert_eq!(ct.as_deref(), Some(content_type));
             assert_eq!(*d.properties.delivery_mode(), mode, "delivery mode echoed");
             let value = decode(&d.data, content_type);
-            assert_eq!(&value, expected, "{prefix}-{i}: broker reply differs from offline predict");
+            assert_eq!(
+                &value, expected,
+                "{prefix}-{i}: broker reply differs from offline predict"
+            );
         }
     }
     assert!(offline[0].get("prediction").is_some());
-    assert_eq!(offline[requests.len() - 2]["predictions"].as_array().map(Vec::len), Some(6));
+    assert_eq!(
+        offline[requests.len() - 2]["predictions"]
+            .as_array()
+            .map(Vec::len),
+        Some(6)
+    );
     client.cleanup(&names).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_bad_input_is_answered_and_dead_lettered_without_hurting_traffic() {
     let names = Names::new("bad");
-    let mut worker = WorkerProcess::spawn(&names, &[("PREDICT_WORKER__WORKER__MAX_BODY_BYTES", "65536")]);
+    let mut worker = WorkerProcess::spawn(
+        &names,
+        &[("PREDICT_WORKER__WORKER__MAX_BODY_BYTES", "65536")],
+    );
     worker.wait_ready(Duration::from_secs(20));
     let client = Client::connect().await;
     let (reply_to, mut replies) = client.reply_queue().await;
@@ -104,13 +119,48 @@ async fn every_bad_input_is_answered_and_dead_lettered_without_hurting_traffic()
     let evil_pickle = b"cos\nsystem\n(S'echo pwned'\ntR.".to_vec();
     let oversized = format!(r#"{{"features": [1], "pad": "{}"}}"#, "x".repeat(70_000));
     let bad: Vec<(&str, Vec<u8>, &str, &str)> = vec![
-        ("bad-json", b"{\"features\": [1, 2".to_vec(), "application/json", "invalid_json"),
-        ("wrong-type", br#"{"features": {"mean_radius": [1]}}"#.to_vec(), "application/json", "wrong_type"),
-        ("wrong-shape", br#"{"instances": "all of them"}"#.to_vec(), "application/json", "invalid_request"),
-        ("wrong-count", br#"{"features": [1, 2, 3]}"#.to_vec(), "application/json", "wrong_feature_count"),
-        ("unknown-name", br#"{"features": {"radius": 1}}"#.to_vec(), "application/json", "unknown_feature"),
-        ("oversized", oversized.into_bytes(), "application/json", "body_too_large"),
-        ("content-type", b"features=1,2,3".to_vec(), "text/plain", "unsupported_content_type"),
+        (
+            "bad-json",
+            b"{\"features\": [1, 2".to_vec(),
+            "application/json",
+            "invalid_json",
+        ),
+        (
+            "wrong-type",
+            br#"{"features": {"mean_radius": [1]}}"#.to_vec(),
+            "application/json",
+            "wrong_type",
+        ),
+        (
+            "wrong-shape",
+            br#"{"instances": "all of them"}"#.to_vec(),
+            "application/json",
+            "invalid_request",
+        ),
+        (
+            "wrong-count",
+            br#"{"features": [1, 2, 3]}"#.to_vec(),
+            "application/json",
+            "wrong_feature_count",
+        ),
+        (
+            "unknown-name",
+            br#"{"features": {"radius": 1}}"#.to_vec(),
+            "application/json",
+            "unknown_feature",
+        ),
+        (
+            "oversized",
+            oversized.into_bytes(),
+            "application/json",
+            "body_too_large",
+        ),
+        (
+            "content-type",
+            b"features=1,2,3".to_vec(),
+            "text/plain",
+            "unsupported_content_type",
+        ),
         ("evil-pickle", evil_pickle, PICKLE, "invalid_pickle"),
     ];
     for (i, (id, body, content_type, _)) in bad.iter().enumerate() {
@@ -128,11 +178,19 @@ async fn every_bad_input_is_answered_and_dead_lettered_without_hurting_traffic()
     }
     let got = collect(&mut replies, 2 * bad.len(), Duration::from_secs(20)).await;
     assert_eq!(got.len(), 2 * bad.len(), "log:\n{}", worker.log());
-    let by_id: HashMap<String, &lapin::message::Delivery> =
-        got.iter().map(|d| (correlation(&d.properties), d)).collect();
+    let by_id: HashMap<String, &lapin::message::Delivery> = got
+        .iter()
+        .map(|d| (correlation(&d.properties), d))
+        .collect();
     for (i, (id, _, content_type, code)) in bad.iter().enumerate() {
-        let d = by_id.get(*id).unwrap_or_else(|| panic!("no reply for {id}"));
-        let reply_type = if *content_type == PICKLE { PICKLE } else { "application/json" };
+        let d = by_id
+            .get(*id)
+            .unwrap_or_else(|| panic!("no reply for {id}"));
+        let reply_type = if *content_type == PICKLE {
+            PICKLE
+        } else {
+            "application/json"
+        };
         let v = decode(&d.data, reply_type);
         assert_eq!(v["error"]["code"], *code, "{id}: {v}");
         assert!(!v["error"]["message"].as_str().unwrap_or("").is_empty());
@@ -153,9 +211,13 @@ async fn every_bad_input_is_answered_and_dead_lettered_without_hurting_traffic()
     }
     assert_eq!(dead as usize, bad.len(), "dead-letter queue depth");
     let dead_bodies = client.drain(&names.dead).await;
-    assert!(dead_bodies.iter().any(|m| m.delivery.data.starts_with(b"cos\nsystem")));
+    assert!(dead_bodies
+        .iter()
+        .any(|m| m.delivery.data.starts_with(b"cos\nsystem")));
     worker.signal("TERM");
-    let status = worker.wait_exit(Duration::from_secs(10)).expect("worker exits");
+    let status = worker
+        .wait_exit(Duration::from_secs(10))
+        .expect("worker exits");
     assert!(status.success());
     assert_eq!(client.depth(&names.requests).await, 0, "nothing requeued");
     client.cleanup(&names).await;
@@ -193,13 +255,21 @@ async fn replies_without_reply_to_go_to_the_results_queue() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(results.len(), 2, "log:\n{}", worker.log());
-    let mut ids: Vec<String> = results.iter().map(|m| correlation(&m.delivery.properties)).collect();
+    let mut ids: Vec<String> = results
+        .iter()
+        .map(|m| correlation(&m.delivery.properties))
+        .collect();
     ids.sort();
     assert_eq!(ids, ["corr-2", "msg-1"]);
     for m in &results {
         let v: Value = serde_json::from_slice(&m.delivery.data).expect("json");
         assert!(v.get("prediction").is_some(), "{v}");
-        let ct = m.delivery.properties.content_type().as_ref().map(|c| c.to_string());
+        let ct = m
+            .delivery
+            .properties
+            .content_type()
+            .as_ref()
+            .map(|c| c.to_string());
         assert_eq!(ct.as_deref(), Some("application/json"));
     }
     client.cleanup(&names).await;
@@ -246,12 +316,22 @@ async fn sigterm_answers_and_acks_everything_in_flight() {
         assert!(seen.insert(correlation(&d.properties)), "duplicate reply");
     }
     let left = client.drain(&names.requests).await;
-    assert_eq!(got.len() + left.len(), total, "every request answered once or still queued");
+    assert_eq!(
+        got.len() + left.len(),
+        total,
+        "every request answered once or still queued"
+    );
     assert!(got.len() > 50, "in-flight work was answered, not dropped");
     for m in &left {
-        assert!(!m.delivery.redelivered, "a request was delivered, not acked, and returned to the queue");
+        assert!(
+            !m.delivery.redelivered,
+            "a request was delivered, not acked, and returned to the queue"
+        );
     }
-    assert!(!names.readiness().exists(), "readiness file removed at shutdown");
+    assert!(
+        !names.readiness().exists(),
+        "readiness file removed at shutdown"
+    );
     client.cleanup(&names).await;
 }
 
@@ -280,10 +360,16 @@ async fn a_queue_declared_with_other_arguments_is_a_clear_fatal_error() {
     assert_eq!(status.code(), Some(5), "{}", worker.log());
     let log = worker.log();
     assert!(log.contains(&names.requests), "names the queue: {log}");
-    assert!(log.contains("x-dead-letter-exchange"), "names the argument: {log}");
+    assert!(
+        log.contains("x-dead-letter-exchange"),
+        "names the argument: {log}"
+    );
     let _ = client
         .ch
-        .queue_delete(names.requests.as_str().into(), QueueDeleteOptions::default())
+        .queue_delete(
+            names.requests.as_str().into(),
+            QueueDeleteOptions::default(),
+        )
         .await;
     client.cleanup(&names).await;
 }

@@ -27,11 +27,12 @@ fn parse(lines: &[String]) -> Vec<Value> {
 fn sample_requests_give_the_expected_replies() {
     let input = sample_lines().join("\n") + "\n";
     let got = parse(&offline_predict(&input));
-    let expected: Vec<Value> = std::fs::read_to_string(root().join("outputs/best_model.expected.jsonl"))
-        .expect("expected replies")
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("json"))
-        .collect();
+    let expected: Vec<Value> =
+        std::fs::read_to_string(root().join("outputs/best_model.expected.jsonl"))
+            .expect("expected replies")
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("json"))
+            .collect();
     assert_eq!(got.len(), expected.len());
     for (g, e) in got.iter().zip(&expected) {
         assert_eq!(g["id"], e["id"]);
@@ -40,7 +41,10 @@ fn sample_requests_give_the_expected_replies() {
         let gp = g["probabilities"].as_array().expect("probabilities");
         let ep = e["probabilities"].as_array().expect("probabilities");
         for (a, b) in gp.iter().zip(ep) {
-            let (a, b) = (a.as_f64().unwrap_or(f64::NAN), b.as_f64().unwrap_or(f64::NAN));
+            let (a, b) = (
+                a.as_f64().unwrap_or(f64::NAN),
+                b.as_f64().unwrap_or(f64::NAN),
+            );
             assert!((a - b).abs() < 1e-9, "{g} vs {e}");
         }
     }
@@ -133,7 +137,10 @@ fn a_model_that_cannot_load_exits_4_with_nothing_on_stdout() {
         assert_eq!(out.status.code(), Some(4), "{path:?}");
         assert!(out.stdout.is_empty(), "stdout must stay empty");
         let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.contains(&path.display().to_string()), "stderr names the file: {err}");
+        assert!(
+            err.contains(&path.display().to_string()),
+            "stderr names the file: {err}"
+        );
     }
 }
 
@@ -144,10 +151,16 @@ fn inspect_describes_the_model() {
         .arg(model_path())
         .output()
         .expect("inspect");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: Value = serde_json::from_slice(&out.stdout).expect("inspect --json is JSON");
     use sha2::Digest;
-    let sha = hex::encode(sha2::Sha256::digest(std::fs::read(model_path()).expect("model")));
+    let sha = hex::encode(sha2::Sha256::digest(
+        std::fs::read(model_path()).expect("model"),
+    ));
     assert_eq!(v["sha256"], sha);
     assert_eq!(v["n_features"], 31);
     assert_eq!(v["feature_names"][30], "size_band");

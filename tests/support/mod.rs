@@ -168,7 +168,13 @@ impl Client {
     /// Publish and wait for the broker's confirm.
     pub async fn publish(&self, queue: &str, body: &[u8], props: BasicProperties) {
         self.ch
-            .basic_publish("".into(), queue.into(), BasicPublishOptions::default(), body, props)
+            .basic_publish(
+                "".into(),
+                queue.into(),
+                BasicPublishOptions::default(),
+                body,
+                props,
+            )
             .await
             .expect("publish")
             .await
@@ -241,7 +247,9 @@ impl Client {
     pub async fn cleanup(&self, names: &Names) {
         let ch = self.conn.create_channel().await.expect("channel");
         for q in [&names.requests, &names.results, &names.dead] {
-            let _ = ch.queue_delete(q.as_str().into(), QueueDeleteOptions::default()).await;
+            let _ = ch
+                .queue_delete(q.as_str().into(), QueueDeleteOptions::default())
+                .await;
         }
         let _ = ch
             .exchange_delete(names.dead.as_str().into(), ExchangeDeleteOptions::default())
@@ -250,7 +258,11 @@ impl Client {
 }
 
 /// Collect `n` replies (or fewer when `within` runs out).
-pub async fn collect(consumer: &mut Consumer, n: usize, within: Duration) -> Vec<lapin::message::Delivery> {
+pub async fn collect(
+    consumer: &mut Consumer,
+    n: usize,
+    within: Duration,
+) -> Vec<lapin::message::Delivery> {
     let deadline = tokio::time::Instant::now() + within;
     let mut out = Vec::with_capacity(n);
     while out.len() < n {
@@ -286,7 +298,11 @@ pub fn offline_predict(input: &str) -> Vec<String> {
     let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
     let out = child.wait_with_output().expect("predict output");
     writer.join().expect("writer").expect("write stdin");
-    assert!(out.status.success(), "predict failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "predict failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout)
         .expect("utf8")
         .lines()
