@@ -182,7 +182,10 @@ fn hstack(n_rows: usize, parts: &[Batch]) -> Batch {
         let w = p.n_cols();
         values.slice_mut(s![.., at..at + w]).assign(&p.values);
         if let (Some(dst), Some(src)) = (text.as_mut(), p.text.as_ref()) {
-            dst.slice_mut(s![.., at..at + w]).assign(src);
+            // A well-formed batch has text cells shaped like its values; ignore any other.
+            if src.dim() == p.values.dim() {
+                dst.slice_mut(s![.., at..at + w]).assign(src);
+            }
         }
         at += w;
     }
