@@ -594,3 +594,48 @@ fn column_transformer_refuses_callables_and_bad_names() {
     let err = g.build(&ct).unwrap_err().to_string();
     assert!(err.contains("\"missing\""), "{err}");
 }
+
+/// scikit-learn 1.3 keeps None (not NaN) in `categories_` when the DataFrame held None; a null
+/// cell then matches that category. With '?' as missing marker the imputer fills only '?'.
+#[test]
+fn null_matches_a_none_category_and_string_markers_impute() {
+    let mut g = G::new();
+    let cats = g.objects(vec![s("a"), s("b"), Value::None]);
+    let cats = g.list(vec![cats]);
+    let root = g.est(
+        ENC,
+        "OneHotEncoder",
+        vec![
+            ("categories_", cats),
+            ("handle_unknown", s("error")),
+            ("drop_idx_", Value::None),
+        ],
+    );
+    let out = transform(
+        &g.build(&root).unwrap(),
+        &mixed(&[vec![Null], vec![T("b")]]),
+    )
+    .unwrap();
+    assert_rows(&out.values, &[&[0.0, 0.0, 1.0], &[0.0, 1.0, 0.0]]);
+
+    let mut g = G::new();
+    let stats = g.objects(vec![s("good")]);
+    let root = g.est(
+        "sklearn.impute._base",
+        "SimpleImputer",
+        vec![
+            ("strategy", s("most_frequent")),
+            ("statistics_", stats),
+            ("missing_values", s("?")),
+        ],
+    );
+    let out = transform(
+        &g.build(&root).unwrap(),
+        &mixed(&[vec![T("?")], vec![T("bad")], vec![Null]]),
+    )
+    .unwrap();
+    assert_eq!(out.text_at(0, 0), Some("good"));
+    assert_eq!(out.text_at(1, 0), Some("bad"));
+    assert_eq!(out.text_at(2, 0), None);
+    assert!(out.values[[2, 0]].is_nan());
+}
