@@ -639,3 +639,43 @@ fn null_matches_a_none_category_and_string_markers_impute() {
     assert_eq!(out.text_at(2, 0), None);
     assert!(out.values[[2, 0]].is_nan());
 }
+
+#[test]
+fn identity_function_transformer_steps_pass_through() {
+    let mut g = G::new();
+    let ft = g.est(
+        "sklearn.preprocessing._function_transformer",
+        "FunctionTransformer",
+        vec![("func", Value::None)],
+    );
+    let coef = g.f64s(&[1], &[2.0]);
+    let lr = g.est(
+        "sklearn.linear_model._base",
+        "LinearRegression",
+        vec![("coef_", coef), ("intercept_", Value::Float(0.0))],
+    );
+    let s1 = g.tuple(vec![s("id"), ft]);
+    let s2 = g.tuple(vec![s("lr"), lr]);
+    let steps = g.list(vec![s1, s2]);
+    let pipe = g.est("sklearn.pipeline", "Pipeline", vec![("steps", steps)]);
+    let Estimator::Pipeline(built) = g.build(&pipe).unwrap() else {
+        panic!("expected a pipeline")
+    };
+    assert!(matches!(built[0].1, Estimator::Passthrough));
+
+    let mut g = G::new();
+    let f = g.global("numpy", "log1p");
+    let ft = g.est(
+        "sklearn.preprocessing._function_transformer",
+        "FunctionTransformer",
+        vec![("func", f)],
+    );
+    let s1 = g.tuple(vec![s("log"), ft]);
+    let steps = g.list(vec![s1]);
+    let pipe = g.est("sklearn.pipeline", "Pipeline", vec![("steps", steps)]);
+    let err = g.build(&pipe).unwrap_err().to_string();
+    assert!(
+        err.contains("\"log\"") && err.contains("numpy.log1p"),
+        "{err}"
+    );
+}
