@@ -151,6 +151,15 @@ impl Producer {
         )
     }
 
+    /// Delete a queue (used by `bench --spawn-worker` for the queue it made up).
+    pub async fn delete_queue(&self, queue: &str) -> Result<(), BrokerError> {
+        self.channel
+            .queue_delete(queue.into(), lapin::options::QueueDeleteOptions::default())
+            .await
+            .map(|_| ())
+            .map_err(|e| other(format!("cannot delete queue {queue}"), e))
+    }
+
     /// Close the channel and the connection (the reply queue goes with them).
     pub async fn close(self) {
         let _ = self.channel.close(200, "done".into()).await;
