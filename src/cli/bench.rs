@@ -1,16 +1,16 @@
 //! `predict-worker bench`: offline, time `Model::predict` in-process (single rows and one batch);
 //! through the broker, publish N requests with a sliding window and report msg/s and p50/p99 latency.
 
+mod broker;
 mod rows;
+mod spawn;
 
 use std::path::PathBuf;
-use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use clap::Args;
-use serde_json::{json, Value};
+use serde_json::Value;
 
-use super::send::amqp::{self, Producer, JSON};
 use super::{CliError, ConfigArgs};
 use crate::config::{Overrides, Settings};
 use crate::model::{load_model, LoadLimits, Model};
@@ -101,7 +101,7 @@ fn run_broker(args: &BenchArgs, settings: Settings, sample: &[Value]) -> Result<
         .enable_all()
         .build()
         .map_err(|e| CliError::io("cannot start the async runtime", e))?;
-    runtime.block_on(broker(args, settings, sample))
+    runtime.block_on(broker::run(args, settings, sample))
 }
 
 fn offline(
@@ -156,206 +156,5 @@ fn offline(
         b,
         1e6 / b
     );
-    Ok(())
-}
-
-fn request(sample: &[Value], i: usize, rows: usize) -> Value {
-    if rows <= 1 {
-        return json!({"id": i, "features": sample[i % sample.len()]});
-    }
-    let instances: Vec<Value> = (0..rows)
-        .map(|k| sample[(i * rows + k) % sample.len()].clone())
-        .collect();
-    json!({"id": i, "instances": instances})
-}
-
-struct Spawned {
-    child: Child,
-    _dir: tempfile_dir::Dir,
-}
-
-mod tempfile_dir {
-    //! A scratch directory removed on drop (std only).
-    pub struct Dir(pub std::path::PathBuf);
-    impl Drop for Dir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
-}
-
-fn spawn_worker(settings: &Settings, queue: &str) -> Result<Spawned, CliError> {
-    let dir = std::env::temp_dir().join(format!("predict-bench-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).map_err(|e| CliError::io("cannot create a scratch dir", e))?;
-    let dir = tempfile_dir::Dir(dir);
-    let ready = dir.0.join("ready");
-    let exe =
-        std::env::current_exe().map_err(|e| CliError::io("cannot find this executable", e))?;
-    let mut child = Command::new(exe)
-        .arg("worker")
-        .arg("--model")
-        .arg(&settings.model.path)
-        .args(["--amqp-url", &settings.amqp.url, "--queue", queue])
-        .env("PREDICT_WORKER__WORKER__READINESS_FILE", &ready)
-        .spawn()
-        .map_err(|e| CliError::io("cannot start the worker", e))?;
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while crate::health::check(&ready, Duration::from_secs(60)).is_err() {
-        if let Ok(Some(status)) = child.try_wait() {
-            return Err(CliError::Failed(format!(
-                "the spawned worker exited early: {status}"
-            )));
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            return Err(CliError::Failed(
-                "the spawned worker was not ready within 60 s".into(),
-            ));
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Ok(Spawned { child, _dir: dir })
-}
-
-fn stop_worker(mut spawned: Spawned) -> Result<(), CliError> {
-    let pid = spawned.child.id().to_string();
-    let _ = Command::new("kill").args(["-TERM", &pid]).status();
-    let status = spawned
-        .child
-        .wait()
-        .map_err(|e| CliError::io("waiting for the worker", e))?;
-    if !status.success() {
-        return Err(CliError::Failed(format!(
-            "the spawned worker exited with {status} after SIGTERM"
-        )));
-    }
-    Ok(())
-}
-
-async fn broker(
-    args: &BenchArgs,
-    mut settings: Settings,
-    sample: &[Value],
-) -> Result<(), CliError> {
-    let made_up_queue = args.spawn_worker && args.queue.is_none();
-    if made_up_queue {
-        settings.queues.requests = format!("bench.{}", uuid::Uuid::new_v4().simple());
-    }
-    let queue = settings.queues.requests.clone();
-    let spawned = if args.spawn_worker {
-        Some(spawn_worker(&settings, &queue)?)
-    } else {
-        None
-    };
-    let result = drive(args, &settings, sample, &queue, made_up_queue).await;
-    if let Some(s) = spawned {
-        stop_worker(s)?;
-    }
-    result
-}
-
-async fn drive(
-    args: &BenchArgs,
-    settings: &Settings,
-    sample: &[Value],
-    queue: &str,
-    delete_after: bool,
-) -> Result<(), CliError> {
-    let rows = args.rows_per_request.unwrap_or(1);
-    let n = args.requests;
-    let bodies: Vec<Vec<u8>> = (0..n)
-        .map(|i| serde_json::to_vec(&request(sample, i, rows)))
-        .collect::<Result<_, _>>()
-        .map_err(|e| CliError::Failed(format!("cannot encode a request: {e}")))?;
-    let name = format!(
-        "{}-bench-{}",
-        settings.amqp.connection_name,
-        std::process::id()
-    );
-    let mut producer = Producer::connect(&settings.amqp.url, &name, queue).await?;
-    let publisher = producer.publisher();
-    let run_id = uuid::Uuid::new_v4().simple().to_string();
-    let mut sent_at: Vec<Option<Instant>> = vec![None; n];
-    let mut latencies = Vec::with_capacity(n);
-    let mut pending = Vec::new();
-    let (mut next, mut in_flight, mut errors) = (0usize, 0usize, 0usize);
-    let idle = Duration::from_secs_f64(args.timeout.max(0.1));
-    let start = Instant::now();
-    while latencies.len() < n {
-        while next < n && in_flight < args.in_flight {
-            let corr = format!("{run_id}.{next}");
-            pending.push(publisher.publish(&bodies[next], JSON, &corr).await?);
-            sent_at[next] = Some(Instant::now());
-            next += 1;
-            in_flight += 1;
-        }
-        if pending.len() >= 128 || next == n {
-            for c in pending.drain(..) {
-                amqp::confirmed(c, queue).await?;
-            }
-        }
-        let reply = match tokio::time::timeout(idle, producer.next_reply()).await {
-            Err(_) => {
-                return Err(CliError::Failed(format!(
-                    "{} of {n} replies missing after {} s without a reply; is a worker consuming {queue:?}?",
-                    n - latencies.len(),
-                    idle.as_secs_f64()
-                )))
-            }
-            Ok(None) => return Err(CliError::Failed("the reply consumer was cancelled".into())),
-            Ok(Some(r)) => r?,
-        };
-        let index = reply
-            .correlation_id
-            .as_deref()
-            .and_then(|c| c.strip_prefix(run_id.as_str()))
-            .and_then(|c| c.strip_prefix('.'))
-            .and_then(|i| i.parse::<usize>().ok());
-        if let Some(sent) = index
-            .and_then(|i| sent_at.get_mut(i))
-            .and_then(Option::take)
-        {
-            latencies.push(sent.elapsed());
-            in_flight -= 1;
-            if serde_json::from_slice::<Value>(&reply.body)
-                .map_or(true, |v| v.get("error").is_some())
-            {
-                errors += 1;
-            }
-        }
-    }
-    let elapsed = start.elapsed();
-    if delete_after {
-        let _ = producer.delete_queue(queue).await;
-    }
-    producer.close().await;
-    latencies.sort();
-    let pct = |p: f64| {
-        let i = ((latencies.len() as f64 * p).ceil() as usize).saturating_sub(1);
-        latencies.get(i).map_or(0.0, |d| d.as_secs_f64() * 1e3)
-    };
-    let rate = n as f64 / elapsed.as_secs_f64();
-    println!(
-        "queue {queue}: {n} requests × {rows} row(s), {} in flight",
-        args.in_flight
-    );
-    println!(
-        "{:>10}  {:>10}  {:>10}  {:>10}  {:>10}  {:>8}",
-        "msg/s", "rows/s", "p50 ms", "p99 ms", "max ms", "errors"
-    );
-    println!(
-        "{:>10.0}  {:>10.0}  {:>10.2}  {:>10.2}  {:>10.2}  {:>8}",
-        rate,
-        rate * rows as f64,
-        pct(0.50),
-        pct(0.99),
-        pct(1.0),
-        errors
-    );
-    if errors > 0 {
-        return Err(CliError::Failed(format!(
-            "{errors} of {n} replies were errors or not JSON"
-        )));
-    }
     Ok(())
 }
