@@ -25,9 +25,14 @@ pub async fn run(
     mut settings: Settings,
     sample: &[Value],
 ) -> Result<(), CliError> {
+    // A spawned worker gets a private topology (requests, results, dead letters), removed afterwards.
     let made_up_queue = args.spawn_worker && args.queue.is_none();
     if made_up_queue {
-        settings.queues.requests = format!("bench.{}", uuid::Uuid::new_v4().simple());
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        settings.queues.requests = format!("bench.{id}.requests");
+        settings.queues.results = format!("bench.{id}.results");
+        settings.queues.dead_letter_exchange = format!("bench.{id}.dead");
+        settings.queues.dead_letter_queue = format!("bench.{id}.dead");
     }
     let queue = settings.queues.requests.clone();
     let spawned = if args.spawn_worker {
@@ -35,11 +40,26 @@ pub async fn run(
     } else {
         None
     };
-    let result = drive(args, &settings, sample, &queue, made_up_queue).await;
-    if let Some(s) = spawned {
-        spawn::stop_worker(s)?;
+    let result = drive(args, &settings, sample, &queue).await;
+    let stopped = spawned.map_or(Ok(()), spawn::stop_worker);
+    if made_up_queue {
+        let q = &settings.queues;
+        let queues = [
+            q.requests.as_str(),
+            q.results.as_str(),
+            q.dead_letter_queue.as_str(),
+        ];
+        if let Err(e) = amqp::delete_topology(
+            &settings.amqp.url,
+            &queues,
+            &[q.dead_letter_exchange.as_str()],
+        )
+        .await
+        {
+            tracing::warn!(error = %e, "cannot remove the bench topology");
+        }
     }
-    result
+    result.and(stopped)
 }
 
 async fn drive(
@@ -47,7 +67,6 @@ async fn drive(
     settings: &Settings,
     sample: &[Value],
     queue: &str,
-    delete_after: bool,
 ) -> Result<(), CliError> {
     let rows = args.rows_per_request.unwrap_or(1);
     let n = args.requests;
@@ -113,9 +132,6 @@ async fn drive(
         }
     }
     let elapsed = start.elapsed();
-    if delete_after {
-        let _ = producer.delete_queue(queue).await;
-    }
     producer.close().await;
     latencies.sort();
     let pct = |p: f64| {

@@ -35,6 +35,15 @@ pub fn spawn_worker(settings: &Settings, queue: &str) -> Result<Spawned, CliErro
         .arg(&settings.model.path)
         .args(["--amqp-url", &settings.amqp.url, "--queue", queue])
         .env("PREDICT_WORKER__WORKER__READINESS_FILE", &ready)
+        .env("PREDICT_WORKER__QUEUES__RESULTS", &settings.queues.results)
+        .env(
+            "PREDICT_WORKER__QUEUES__DEAD_LETTER_EXCHANGE",
+            &settings.queues.dead_letter_exchange,
+        )
+        .env(
+            "PREDICT_WORKER__QUEUES__DEAD_LETTER_QUEUE",
+            &settings.queues.dead_letter_queue,
+        )
         .spawn()
         .map_err(|e| CliError::io("cannot start the worker", e))?;
     let deadline = Instant::now() + Duration::from_secs(60);

@@ -151,15 +151,6 @@ impl Producer {
         )
     }
 
-    /// Delete a queue (used by `bench --spawn-worker` for the queue it made up).
-    pub async fn delete_queue(&self, queue: &str) -> Result<(), BrokerError> {
-        self.channel
-            .queue_delete(queue.into(), lapin::options::QueueDeleteOptions::default())
-            .await
-            .map(|_| ())
-            .map_err(|e| other(format!("cannot delete queue {queue}"), e))
-    }
-
     /// Close the channel and the connection (the reply queue goes with them).
     pub async fn close(self) {
         let _ = self.channel.close(200, "done".into()).await;
@@ -208,6 +199,39 @@ impl Publisher {
     pub fn queue(&self) -> &str {
         &self.queue
     }
+}
+
+/// Delete queues and exchanges on a fresh connection (`bench --spawn-worker` cleans up its topology).
+pub async fn delete_topology(
+    url: &str,
+    queues: &[&str],
+    exchanges: &[&str],
+) -> Result<(), BrokerError> {
+    let conn = Connection::connect(url, ConnectionProperties::default())
+        .await
+        .map_err(|e| BrokerError::Connect {
+            url: redact(url),
+            message: e.to_string(),
+        })?;
+    let ch = conn
+        .create_channel()
+        .await
+        .map_err(|e| other("cannot open a channel", e))?;
+    for q in queues {
+        ch.queue_delete((*q).into(), lapin::options::QueueDeleteOptions::default())
+            .await
+            .map_err(|e| other(format!("cannot delete queue {q}"), e))?;
+    }
+    for x in exchanges {
+        ch.exchange_delete(
+            (*x).into(),
+            lapin::options::ExchangeDeleteOptions::default(),
+        )
+        .await
+        .map_err(|e| other(format!("cannot delete exchange {x}"), e))?;
+    }
+    let _ = conn.close(200, "done".into()).await;
+    Ok(())
 }
 
 /// Wait for a publish to be confirmed; a nack or a returned (unroutable) message is an error.
