@@ -523,7 +523,7 @@ impl<'a> Machine<'a> {
     }
 
     fn pairs(&self, items: Vec<Value>) -> Result<Vec<(Value, Value)>, LoadError> {
-        if items.len() % 2 != 0 {
+        if !items.len().is_multiple_of(2) {
             return Err(self.err("a dict needs an even number of items (keys and values)"));
         }
         let mut out = Vec::with_capacity(items.len() / 2);
