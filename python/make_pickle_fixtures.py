@@ -96,6 +96,11 @@ def main():
         json.dump(twin, f, indent=1, sort_keys=True)
     for proto in range(0, pickle.HIGHEST_PROTOCOL + 1):
         write("%s_arrays_p%d.pkl" % (NP, proto), pickle.dumps(a, protocol=proto))
+    # Small mixes of the same, cheap seeds for the mutation test (one per protocol).
+    mini = {k: a[k] for k in ("f2d", "U", "obj_str", "tree64", "scalar_f8", "i4_big", "shared1", "shared2")}
+    mini["tree64"] = mini["tree64"][:1]
+    for proto in range(0, pickle.HIGHEST_PROTOCOL + 1):
+        write("%s_mini_p%d.pkl" % (NP, proto), pickle.dumps(mini, protocol=proto))
     # A masked array, as found in GridSearchCV.cv_results_.
     masked = {"param_C": np.ma.masked_array([0.1, 1.0], mask=[False, True], dtype=object),
               "mean_test_score": np.array([0.9, 0.95])}

@@ -21,7 +21,44 @@ const DTYPE_FIELD_BUDGET: usize = 1 << 20;
 pub(super) struct Frame {
     stack: Vec<Value>,
     marks: Vec<usize>,
-    memo: HashMap<u64, Value>,
+    /// Memo keys are almost always dense from 0 (MEMOIZE, BINPUT): those live in a vector, any
+    /// others in a map.
+    memo_dense: Vec<Option<Value>>,
+    memo_sparse: HashMap<u64, Value>,
+    memo_len: usize,
+}
+
+impl Frame {
+    fn memo_get(&self, key: u64) -> Option<&Value> {
+        match usize::try_from(key) {
+            Ok(k) if k < self.memo_dense.len() => self.memo_dense[k].as_ref(),
+            _ => self.memo_sparse.get(&key),
+        }
+    }
+
+    fn memo_contains(&self, key: u64) -> bool {
+        self.memo_get(key).is_some()
+    }
+
+    fn memo_insert(&mut self, key: u64, v: Value) {
+        let is_new = !self.memo_contains(key);
+        match usize::try_from(key) {
+            // Grow the dense part only one step at a time, so a stray huge key cannot allocate.
+            Ok(k) if k <= self.memo_dense.len() && !self.memo_sparse.contains_key(&key) => {
+                if k == self.memo_dense.len() {
+                    self.memo_dense.push(Some(v));
+                } else {
+                    self.memo_dense[k] = Some(v);
+                }
+            }
+            _ => {
+                self.memo_sparse.insert(key, v);
+            }
+        }
+        if is_new {
+            self.memo_len += 1;
+        }
+    }
 }
 
 /// The machine: shared heap and caches, plus the stream being read.
@@ -129,20 +166,19 @@ impl<'a> Machine<'a> {
 
     fn memo_put(&self, f: &mut Frame, key: u64) -> Result<(), LoadError> {
         let v = self.top(f)?;
-        if f.memo.len() >= self.limits.max_memo && !f.memo.contains_key(&key) {
+        if f.memo_len >= self.limits.max_memo && !f.memo_contains(key) {
             return Err(LoadError::limit(
                 self.at,
                 format!("more than {} memo entries", self.limits.max_memo),
             ));
         }
-        f.memo.insert(key, v);
+        f.memo_insert(key, v);
         Ok(())
     }
 
     fn memo_get(&self, f: &mut Frame, key: u64) -> Result<(), LoadError> {
         let v = f
-            .memo
-            .get(&key)
+            .memo_get(key)
             .cloned()
             .ok_or_else(|| self.err(format!("memo key {key} was never stored")))?;
         self.push(f, v)
@@ -478,7 +514,7 @@ impl<'a> Machine<'a> {
                     self.memo_put(&mut f, u64::from(k))?;
                 }
                 op::MEMOIZE => {
-                    let k = f.memo.len() as u64;
+                    let k = f.memo_len as u64;
                     self.memo_put(&mut f, k)?;
                 }
                 op::GET => {
