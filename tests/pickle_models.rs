@@ -32,7 +32,7 @@ fn decision_tree_nodes_and_classes() {
         let n = t.usize("node_count").unwrap();
         assert_eq!(nodes.len(), n, "{file}");
         let left = nodes.field_i64("left_child").unwrap();
-        assert!(left[0] > 0 && left.iter().any(|&l| l == -1), "{file}");
+        assert!(left[0] > 0 && left.contains(&-1), "{file}");
         assert!(nodes.has_field("missing_go_to_left"), "{file}");
         let values = t.array("values").unwrap();
         assert_eq!(values.shape[0], n);
