@@ -175,9 +175,9 @@ fn run_part(part: u64) {
         panics.len(),
         &panics[..panics.len().min(10)]
     );
-    // Until estimators are registered every load errors; make sure the loop really ran.
+    // Most mutations break the file (some only change a number and still load): the loop really ran.
     assert!(
-        errors > PER_PART / 2,
+        errors > PER_PART / 10,
         "only {errors} of {PER_PART} mutations failed to load"
     );
 }
