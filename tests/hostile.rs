@@ -207,3 +207,24 @@ fn refused_opcodes_are_typed() {
         assert!(err.to_string().contains(what), "{err}");
     }
 }
+
+#[test]
+fn memo_amplification_is_bounded() {
+    // One 100k-item tuple, then 20k calls that each take it as arguments via the memo: without a
+    // copy budget this would clone two billion values.
+    let mut p = b"\x80\x02cmod\nf\nq\x00(".to_vec();
+    p.extend(std::iter::repeat_n(b'N', 100_000));
+    p.extend(b"tq\x01");
+    p.extend(std::iter::repeat_n(&b"h\x00h\x01R0"[..], 20_000).flatten());
+    p.extend(b"N.");
+    let err = refuse(&p, &defaults());
+    assert!(matches!(err, LoadError::Limit { .. }), "{err}");
+    // The same with bytes turned into bytearrays over and over.
+    let mut p = b"\x80\x02c__builtin__\nbytearray\nq\x00B\x00\x00\x10\x00".to_vec();
+    p.extend(vec![0u8; 1 << 20]);
+    p.extend(b"\x85q\x01");
+    p.extend(std::iter::repeat_n(&b"h\x00h\x01R0"[..], 20_000).flatten());
+    p.extend(b"N.");
+    let err = refuse(&p, &defaults());
+    assert!(matches!(err, LoadError::Limit { .. }), "{err}");
+}

@@ -37,7 +37,11 @@ fn shipped_model_decodes_fully_and_fast() {
     eprintln!(
         "shipped model: {} bytes, {arrays} arrays, decoded in {best:?} (best of 5, {} build)",
         bytes.len(),
-        if cfg!(debug_assertions) { "debug" } else { "release" }
+        if cfg!(debug_assertions) {
+            "debug"
+        } else {
+            "release"
+        }
     );
     assert!(arrays > 10);
     let budget = if cfg!(debug_assertions) { 2000 } else { 50 };

@@ -16,6 +16,15 @@ use crate::model::value::{Global, Heap, Node, NodeId, Value};
 /// by many small arrays multiplying memory).
 const DTYPE_FIELD_BUDGET: usize = 1 << 20;
 
+/// Bytes the machine may copy out of values it already holds (argument tuples re-used through the
+/// memo, bytes turned into bytearrays, array data): a multiple of the input plus a fixed allowance.
+/// Without it a few memo GETs of one huge tuple could multiply memory without bound.
+const COPY_FACTOR: usize = 8;
+const COPY_ALLOWANCE: usize = 256 << 20;
+
+/// Charge for copying one `Value` (its size, rounded up).
+pub(super) const VALUE_COST: usize = 32;
+
 /// One pickle stream's private state (a nested joblib stream gets its own).
 #[derive(Default)]
 pub(super) struct Frame {
@@ -71,6 +80,8 @@ pub(super) struct Machine<'a> {
     pub(super) pending_arrays: HashSet<NodeId>,
     pub(super) info: PickleInfo,
     pub(super) field_budget: usize,
+    /// Remaining copy allowance in bytes (see `COPY_FACTOR`).
+    pub(super) copy_budget: usize,
     /// Offset of the opcode being executed, for errors.
     pub(super) at: u64,
     /// Nesting of joblib object-array streams (only one level is allowed).
@@ -87,6 +98,10 @@ impl<'a> Machine<'a> {
             pending_arrays: HashSet::new(),
             info: PickleInfo::default(),
             field_budget: DTYPE_FIELD_BUDGET,
+            copy_budget: data
+                .len()
+                .saturating_mul(COPY_FACTOR)
+                .saturating_add(COPY_ALLOWANCE),
             at: 0,
             nested: 0,
         }
@@ -109,6 +124,17 @@ impl<'a> Machine<'a> {
 
     pub(super) fn err(&self, message: impl Into<String>) -> LoadError {
         LoadError::pickle(self.at, message)
+    }
+
+    /// Account for copying `bytes` bytes out of values already held.
+    pub(super) fn charge(&mut self, bytes: usize) -> Result<(), LoadError> {
+        self.copy_budget = self.copy_budget.checked_sub(bytes).ok_or_else(|| {
+            LoadError::limit(
+                self.at,
+                "the pickle re-uses its own values so often that copying them would exhaust memory",
+            )
+        })?;
+        Ok(())
     }
 
     pub(super) fn alloc(&mut self, node: Node) -> Result<Value, LoadError> {
@@ -468,6 +494,8 @@ impl<'a> Machine<'a> {
                     let args = self.pop(&mut f)?;
                     let cls = self.pop(&mut f)?;
                     let args = self.args_of(&args, "NEWOBJ_EX")?;
+                    let n = self.heap.dict(&kwargs).map_or(0, <[_]>::len);
+                    self.charge(n.saturating_mul(2 * VALUE_COST))?;
                     let kwargs = match self.heap.dict(&kwargs) {
                         Some(d) => d.to_vec(),
                         None => return Err(self.err("NEWOBJ_EX keyword arguments are not a dict")),
@@ -571,7 +599,12 @@ impl<'a> Machine<'a> {
     }
 
     /// The items of an argument tuple (or list).
-    fn args_of(&self, args: &Value, what: &str) -> Result<Vec<Value>, LoadError> {
+    fn args_of(&mut self, args: &Value, what: &str) -> Result<Vec<Value>, LoadError> {
+        let n = match self.heap.get(args) {
+            Some(Node::Tuple(items)) | Some(Node::List(items)) => items.len(),
+            _ => 0,
+        };
+        self.charge(n.saturating_mul(VALUE_COST))?;
         match self.heap.get(args) {
             Some(Node::Tuple(items)) | Some(Node::List(items)) => Ok(items.clone()),
             _ => Err(self.err(format!(
