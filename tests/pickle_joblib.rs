@@ -12,6 +12,8 @@ fn raw_joblib_numpy2_and_numpy1() {
     check_against_twin("np2_joblib_raw.joblib", "np2_joblib.json");
     check_against_twin("np2_joblib_raw_p2.joblib", "np2_joblib.json");
     check_against_twin("np1_joblib_raw.joblib", "np1_joblib.json");
+    // Written to a stream without tell(): no alignment padding byte before each array.
+    check_against_twin("np2_joblib_noalign.joblib", "np2_joblib.json");
     let (_, _, info, codec) = load_info("np2_joblib_raw.joblib");
     assert_eq!(codec, None);
     assert_eq!(info.joblib_arrays, 9, "every array in the dict came inline");
