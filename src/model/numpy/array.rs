@@ -301,7 +301,11 @@ impl NdArray {
                 kind,
                 size,
                 big_endian,
-            } if field.offset + size <= self.dtype.itemsize() => {
+            } if field
+                .offset
+                .checked_add(size)
+                .is_some_and(|end| end <= self.dtype.itemsize()) =>
+            {
                 Ok((field.offset, kind, size, big_endian))
             }
             _ => Err(LoadError::numpy(format!(
