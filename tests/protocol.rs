@@ -81,13 +81,9 @@ fn error_code(body: &str) -> String {
         .as_str()
         .expect("error code")
         .to_string();
-    assert_eq!(reply.error, Some(code.as_str()).map(|c| leak(c)));
+    assert_eq!(reply.error, Some(code.as_str()));
     assert!(!value["error"]["message"].as_str().unwrap_or("").is_empty());
     code
-}
-
-fn leak(s: &str) -> &'static str {
-    Box::leak(s.to_string().into_boxed_str())
 }
 
 #[test]
