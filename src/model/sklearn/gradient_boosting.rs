@@ -149,9 +149,7 @@ fn stages(
                 .estimator(v)
                 .and_then(|est| est.estimator("tree_"))
                 .map_err(|e| obj.error(&at, e))?;
-            trees.push(&tree, n_features, |v| {
-                v.iter_mut().for_each(|x| *x = lr * *x)
-            })?;
+            trees.push(&tree, n_features, |v| v.iter_mut().for_each(|x| *x *= lr))?;
         }
     }
     Ok(trees)
@@ -389,3 +387,7 @@ mod tests {
         assert!(raw[0].is_finite() && raw[0] < -30.0);
     }
 }
+
+#[cfg(test)]
+#[path = "gradient_boosting_tests.rs"]
+mod gb_tests;

@@ -277,3 +277,6 @@ impl Predictor for HistGradientBoosting {
         self.summary.clone()
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -174,9 +174,7 @@ mod tests {
     #[test]
     fn pairwise_sum_uses_eight_accumulators() {
         let a: Vec<f64> = (0..11).map(|i| 0.1 * f64::from(i) + 1e-17).collect();
-        let r: Vec<f64> = (0..8)
-            .map(|j| a[j] + if j < 8 { 0.0 } else { 0.0 })
-            .collect();
+        let r = &a[..8];
         let expected =
             ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7])) + a[8] + a[9] + a[10];
         assert_eq!(pairwise_sum(&a), expected);

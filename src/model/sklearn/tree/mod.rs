@@ -3,6 +3,8 @@
 
 pub mod common;
 pub mod nodes;
+#[cfg(test)]
+pub mod testutil;
 
 use std::sync::Arc;
 
