@@ -241,15 +241,18 @@ impl GradientBoosting {
             }),
             Init::Estimator(p) => self.estimator_init(p.as_ref(), &rows, n_rows, &mut raw)?,
         }
-        let roots = self.trees.roots();
-        for (r, mut out) in raw.rows_mut().into_iter().enumerate() {
-            let row = rows
-                .get(r * self.n_features..(r + 1) * self.n_features)
-                .unwrap_or(&[]);
-            for stage in roots.chunks_exact(self.k) {
-                for (o, &root) in out.iter_mut().zip(stage) {
+        // Stage-major, like predict_stages: each cell gets its stages in order.
+        if let Some(buf) = raw.as_slice_mut() {
+            for (idx, &root) in self.trees.roots().iter().enumerate() {
+                let k = idx % self.k;
+                for (out, row) in buf
+                    .chunks_exact_mut(self.k)
+                    .zip(rows.chunks_exact(self.n_features))
+                {
                     let leaf = self.trees.leaf(root, row, NanPolicy::Right);
-                    *o += self.trees.value(leaf).first().copied().unwrap_or(0.0);
+                    if let (Some(o), Some(v)) = (out.get_mut(k), self.trees.value(leaf).first()) {
+                        *o += v;
+                    }
                 }
             }
         }

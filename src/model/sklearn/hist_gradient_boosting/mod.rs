@@ -47,6 +47,12 @@ pub fn build(obj: ObjView<'_>) -> Result<Estimator, LoadError> {
     } else {
         obj.usize("_n_features")?
     };
+    if n_features == 0 {
+        return Err(obj.error(
+            "n_features_in_",
+            "is 0; a fitted model has at least one feature",
+        ));
+    }
     let k = obj.usize("n_trees_per_iteration_")?;
     let loss = obj.opt_str("loss").unwrap_or("");
     let (classes, link) = if obj.class_name() == "HistGradientBoostingClassifier" {

@@ -147,12 +147,16 @@ pub fn require_single_output(obj: &ObjView<'_>) -> Result<(), LoadError> {
     }
 }
 
-/// `n_features_in_` (scikit-learn ≥ 1.0) or the older `n_features_`.
+/// `n_features_in_` (scikit-learn ≥ 1.0) or the older `n_features_`; at least 1.
 pub fn n_features(obj: &ObjView<'_>) -> Result<usize, LoadError> {
-    if obj.has("n_features_in_") {
-        obj.usize("n_features_in_")
+    let attr = if obj.has("n_features_in_") {
+        "n_features_in_"
     } else {
-        obj.usize("n_features_")
+        "n_features_"
+    };
+    match obj.usize(attr)? {
+        0 => Err(obj.error(attr, "is 0; a fitted model has at least one feature")),
+        n => Ok(n),
     }
 }
 

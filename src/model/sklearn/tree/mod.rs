@@ -92,21 +92,25 @@ pub fn with_classes(summary: Summary, task: &Task) -> Summary {
 
 impl TreeEnsemble {
     /// Sum of each tree's leaf values per row, divided by the number of trees (scikit-learn's order).
+    /// Trees are the outer loop so one tree's nodes stay in cache across the batch; each cell still
+    /// receives its trees in order, so the sums are bit-identical to scikit-learn's.
     fn average(&self, rows: &[f32], n_rows: usize, width: usize) -> Array2<f64> {
         let mut out = Array2::<f64>::zeros((n_rows, width));
         let n_trees = self.trees.n_trees() as f64;
-        for (r, mut acc) in out.rows_mut().into_iter().enumerate() {
-            let row = rows
-                .get(r * self.n_features..(r + 1) * self.n_features)
-                .unwrap_or(&[]);
+        if let Some(buf) = out.as_slice_mut() {
             for &root in self.trees.roots() {
-                let leaf = self.trees.leaf(root, row, NanPolicy::Follow);
-                for (a, v) in acc.iter_mut().zip(self.trees.value(leaf)) {
-                    *a += v;
+                for (acc, row) in buf
+                    .chunks_exact_mut(width)
+                    .zip(rows.chunks_exact(self.n_features))
+                {
+                    let leaf = self.trees.leaf(root, row, NanPolicy::Follow);
+                    for (a, v) in acc.iter_mut().zip(self.trees.value(leaf)) {
+                        *a += v;
+                    }
                 }
             }
-            acc.mapv_inplace(|a| a / n_trees);
         }
+        out.mapv_inplace(|a| a / n_trees);
         out
     }
 
