@@ -1,6 +1,10 @@
 //! numpy arrays, dtypes and scalars as found in pickles, decoded without numpy.
-//! PUBLIC API CONTRACT: the sklearn layer relies on the methods below; their bodies are the pickle
-//! helper's to write (and it may split this file into dtype.rs / array.rs).
+//! PUBLIC API CONTRACT: the sklearn layer relies on the methods below (bodies in `array.rs`,
+//! dtype helpers in `dtype.rs`, decoding from pickle values in `pickled.rs`).
+
+mod array;
+mod dtype;
+pub mod pickled;
 
 use std::sync::Arc;
 
@@ -51,7 +55,11 @@ pub struct NdArray {
 impl NdArray {
     /// Number of elements (1 for a scalar).
     pub fn len(&self) -> usize {
-        self.shape.iter().product()
+        // Saturating: a hand-built array with an absurd shape must not overflow (it then fails to read).
+        self.shape
+            .iter()
+            .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+            .unwrap_or(usize::MAX)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -60,55 +68,51 @@ impl NdArray {
 
     /// e.g. `float64 (3, 4)`, for error messages.
     pub fn describe(&self) -> String {
-        todo!("pickle helper")
+        self.describe_impl()
     }
 
     /// Elements as f64 in C (row-major) order. Works for bool, int, uint and float dtypes.
     pub fn to_f64_vec(&self) -> Result<Vec<f64>, LoadError> {
-        todo!("pickle helper")
+        self.to_f64_impl()
     }
 
     /// Elements as i64 in C order. Works for bool, int and uint dtypes (and floats that are whole numbers).
     pub fn to_i64_vec(&self) -> Result<Vec<i64>, LoadError> {
-        todo!("pickle helper")
+        self.to_i64_impl()
     }
 
     pub fn to_f64_array(&self) -> Result<ArrayD<f64>, LoadError> {
-        todo!("pickle helper")
+        self.to_f64_array_impl()
     }
 
     /// A 1-d array (a 0-d array becomes length 1).
     pub fn to_array1_f64(&self) -> Result<Array1<f64>, LoadError> {
-        todo!("pickle helper")
+        self.to_array1_impl()
     }
 
     /// A 2-d array (a 1-d array of length n becomes 1 × n).
     pub fn to_array2_f64(&self) -> Result<Array2<f64>, LoadError> {
-        todo!("pickle helper")
+        self.to_array2_impl()
     }
 
     /// Elements as strings: for `<U`/`S` arrays, and object arrays whose elements are all str.
     pub fn to_strings(&self, heap: &Heap) -> Result<Vec<String>, LoadError> {
-        let _ = heap;
-        todo!("pickle helper")
+        self.to_strings_impl(heap)
     }
 
     /// Elements as class labels (`classes_`): ints, floats, bools, or strings (object or `<U` arrays).
     pub fn to_labels(&self, heap: &Heap) -> Result<Vec<Label>, LoadError> {
-        let _ = heap;
-        todo!("pickle helper")
+        self.to_labels_impl(heap)
     }
 
     /// One field of a record array, as f64 per element (e.g. tree nodes' `threshold`).
     pub fn field_f64(&self, name: &str) -> Result<Vec<f64>, LoadError> {
-        let _ = name;
-        todo!("pickle helper")
+        self.field_f64_impl(name)
     }
 
     /// One field of a record array, as i64 per element (e.g. tree nodes' `left_child`).
     pub fn field_i64(&self, name: &str) -> Result<Vec<i64>, LoadError> {
-        let _ = name;
-        todo!("pickle helper")
+        self.field_i64_impl(name)
     }
 
     /// Does the record dtype have this field (e.g. `missing_go_to_left`, added in scikit-learn 1.3)?

@@ -1,5 +1,16 @@
 //! A non-evaluating pickle machine for protocols 0-5. Globals become inert `Object`s; only an
 //! allow-list (numpy, a few builtins, copyreg) is interpreted, and nothing is ever executed.
+//! Layout: `reader` (bounded bytes), `opcodes`, `text` (protocol-0 arguments), `machine` (the
+//! opcode loop and stack), `globals` (the allow-list for calls), `build` (BUILD, numpy and joblib).
+
+mod build;
+mod globals;
+mod machine;
+pub mod opcodes;
+pub(crate) mod reader;
+mod text;
+
+pub(crate) use reader::Reader;
 
 use super::error::LoadError;
 use super::value::{Heap, Value};
@@ -37,7 +48,9 @@ pub struct PickleInfo {
 }
 
 /// Run the machine over `data` (already decompressed) and return the heap and the root value.
+///
+/// The stream must end with STOP. Bytes after STOP are refused, except in a joblib file (one that
+/// held NumpyArrayWrapper arrays), where the unpickler historically stops reading at STOP.
 pub fn unpickle(data: &[u8], limits: &Limits) -> Result<(Heap, Value, PickleInfo), LoadError> {
-    let _ = (data, limits);
-    todo!("pickle helper")
+    machine::Machine::new(data, limits).run_top()
 }

@@ -1,0 +1,418 @@
+//! Reading decoded arrays: numbers, strings and labels in C (row-major) order whatever the memory
+//! order, and single fields of record arrays such as scikit-learn's tree nodes.
+
+use ndarray::{Array1, Array2, ArrayD, IxDyn};
+
+use super::dtype::{element_bytes_str, element_f64, element_i128, element_unicode};
+use super::{ArrayData, Dtype, NdArray};
+use crate::model::data::Label;
+use crate::model::error::LoadError;
+use crate::model::value::{Heap, Node, Value};
+
+/// Memory indices of the elements of an array, visited in C order.
+struct COrder {
+    shape: Vec<usize>,
+    /// Element stride of each axis in memory.
+    strides: Vec<usize>,
+    index: Vec<usize>,
+    remaining: usize,
+    offset: usize,
+}
+
+impl Iterator for COrder {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        if self.remaining == 0 {
+            return None;
+        }
+        self.remaining -= 1;
+        let current = self.offset;
+        // Advance the multi-index, last axis fastest.
+        for axis in (0..self.shape.len()).rev() {
+            self.index[axis] += 1;
+            self.offset += self.strides[axis];
+            if self.index[axis] < self.shape[axis] {
+                break;
+            }
+            self.offset -= self.strides[axis] * self.index[axis];
+            self.index[axis] = 0;
+        }
+        Some(current)
+    }
+}
+
+impl NdArray {
+    /// Memory index of every element, in C order.
+    fn c_order(&self) -> COrder {
+        let n = self.shape.len();
+        let mut strides = vec![1usize; n];
+        if self.fortran_order {
+            for axis in 1..n {
+                strides[axis] = strides[axis - 1].saturating_mul(self.shape[axis - 1]);
+            }
+        } else {
+            for axis in (0..n.saturating_sub(1)).rev() {
+                strides[axis] = strides[axis + 1].saturating_mul(self.shape[axis + 1]);
+            }
+        }
+        COrder {
+            shape: self.shape.clone(),
+            strides,
+            index: vec![0; n],
+            remaining: self.len(),
+            offset: 0,
+        }
+    }
+
+    /// The bytes of the element at memory index `i`.
+    fn element(&self, i: usize) -> Result<&[u8], LoadError> {
+        let size = self.dtype.itemsize();
+        let bytes = match &self.data {
+            ArrayData::Bytes(b) => b,
+            ArrayData::Objects(_) => {
+                return Err(LoadError::numpy("an object array has no raw element bytes"))
+            }
+        };
+        i.checked_mul(size)
+            .and_then(|start| bytes.get(start..start.checked_add(size)?))
+            .ok_or_else(|| {
+                LoadError::numpy(format!(
+                    "{} holds fewer bytes than its shape needs",
+                    self.describe()
+                ))
+            })
+    }
+
+    fn wrong_kind(&self, wanted: &str) -> LoadError {
+        LoadError::numpy(format!("expected {wanted}, found {}", self.describe()))
+    }
+
+    /// e.g. `float64 (3, 4)`.
+    pub(super) fn describe_impl(&self) -> String {
+        let dims: Vec<String> = self.shape.iter().map(usize::to_string).collect();
+        let shape = match dims.len() {
+            1 => format!("({},)", dims[0]),
+            _ => format!("({})", dims.join(", ")),
+        };
+        format!("{} {shape}", self.dtype.name())
+    }
+
+    pub(super) fn to_f64_impl(&self) -> Result<Vec<f64>, LoadError> {
+        if let ArrayData::Objects(items) = &self.data {
+            return items
+                .iter()
+                .map(|v| match v {
+                    Value::Int(i) => Ok(*i as f64),
+                    Value::Float(f) => Ok(*f),
+                    Value::Bool(b) => Ok(f64::from(u8::from(*b))),
+                    _ => Err(self.wrong_kind("an array of numbers")),
+                })
+                .collect();
+        }
+        let Dtype::Scalar {
+            kind,
+            size,
+            big_endian,
+        } = self.dtype
+        else {
+            return Err(self.wrong_kind("an array of numbers"));
+        };
+        if !matches!(kind, 'b' | 'i' | 'u' | 'f') {
+            return Err(self.wrong_kind("an array of numbers"));
+        }
+        let mut out = Vec::with_capacity(self.len());
+        for i in self.c_order() {
+            let v = element_f64(self.element(i)?, kind, size, big_endian)
+                .ok_or_else(|| self.wrong_kind("an array of numbers"))?;
+            out.push(v);
+        }
+        Ok(out)
+    }
+
+    pub(super) fn to_i64_impl(&self) -> Result<Vec<i64>, LoadError> {
+        let whole = |f: f64| -> Result<i64, LoadError> {
+            if f.fract() == 0.0 && f.abs() < 9.2e18 {
+                Ok(f as i64)
+            } else {
+                Err(LoadError::numpy(format!(
+                    "expected whole numbers in {}, found {f}",
+                    self.describe()
+                )))
+            }
+        };
+        match (&self.data, &self.dtype) {
+            (ArrayData::Objects(_), _) => self.to_f64_impl()?.into_iter().map(whole).collect(),
+            (_, Dtype::Scalar { kind: 'f', .. }) => {
+                self.to_f64_impl()?.into_iter().map(whole).collect()
+            }
+            (
+                _,
+                Dtype::Scalar {
+                    kind: kind @ ('b' | 'i' | 'u'),
+                    size,
+                    big_endian,
+                },
+            ) => {
+                let mut out = Vec::with_capacity(self.len());
+                for i in self.c_order() {
+                    let v = element_i128(self.element(i)?, *kind, *size, *big_endian)
+                        .and_then(|v| i64::try_from(v).ok())
+                        .ok_or_else(|| self.wrong_kind("an array of integers that fit in int64"))?;
+                    out.push(v);
+                }
+                Ok(out)
+            }
+            _ => Err(self.wrong_kind("an array of integers")),
+        }
+    }
+
+    pub(super) fn to_f64_array_impl(&self) -> Result<ArrayD<f64>, LoadError> {
+        let values = self.to_f64_impl()?;
+        ArrayD::from_shape_vec(IxDyn(&self.shape), values)
+            .map_err(|e| LoadError::numpy(format!("{}: {e}", self.describe())))
+    }
+
+    pub(super) fn to_array1_impl(&self) -> Result<Array1<f64>, LoadError> {
+        if self.shape.len() > 1 {
+            return Err(self.wrong_kind("a 1-d array"));
+        }
+        Ok(Array1::from(self.to_f64_impl()?))
+    }
+
+    pub(super) fn to_array2_impl(&self) -> Result<Array2<f64>, LoadError> {
+        let (rows, cols) = match self.shape.as_slice() {
+            [n] => (1, *n),
+            [r, c] => (*r, *c),
+            _ => return Err(self.wrong_kind("a 1-d or 2-d array")),
+        };
+        Array2::from_shape_vec((rows, cols), self.to_f64_impl()?)
+            .map_err(|e| LoadError::numpy(format!("{}: {e}", self.describe())))
+    }
+
+    pub(super) fn to_strings_impl(&self, heap: &Heap) -> Result<Vec<String>, LoadError> {
+        self.to_labels_impl(heap)?
+            .into_iter()
+            .map(|l| match l {
+                Label::Str(s) => Ok(s),
+                other => Err(LoadError::numpy(format!(
+                    "expected strings in {}, found {other}",
+                    self.describe()
+                ))),
+            })
+            .collect()
+    }
+
+    pub(super) fn to_labels_impl(&self, heap: &Heap) -> Result<Vec<Label>, LoadError> {
+        if let ArrayData::Objects(items) = &self.data {
+            return items.iter().map(|v| self.object_label(heap, v)).collect();
+        }
+        let Dtype::Scalar {
+            kind,
+            size,
+            big_endian,
+        } = self.dtype
+        else {
+            return Err(self.wrong_kind("an array of labels"));
+        };
+        let mut out = Vec::with_capacity(self.len());
+        for i in self.c_order() {
+            let b = self.element(i)?;
+            let label = match kind {
+                'b' => Label::Bool(b.first().is_some_and(|&x| x != 0)),
+                'i' | 'u' => Label::Int(
+                    element_i128(b, kind, size, big_endian)
+                        .and_then(|v| i64::try_from(v).ok())
+                        .ok_or_else(|| self.wrong_kind("labels that fit in int64"))?,
+                ),
+                'f' => Label::Float(
+                    element_f64(b, kind, size, big_endian)
+                        .ok_or_else(|| self.wrong_kind("an array of labels"))?,
+                ),
+                'U' => Label::Str(
+                    element_unicode(b, big_endian)
+                        .ok_or_else(|| self.wrong_kind("valid unicode strings"))?,
+                ),
+                'S' => Label::Str(element_bytes_str(b)),
+                _ => return Err(self.wrong_kind("an array of labels")),
+            };
+            out.push(label);
+        }
+        Ok(out)
+    }
+
+    /// One element of an object array as a label (numpy scalars inside are unwrapped once).
+    fn object_label(&self, heap: &Heap, v: &Value) -> Result<Label, LoadError> {
+        match v {
+            Value::Str(s) => Ok(Label::Str(s.to_string())),
+            Value::Bytes(b) => Ok(Label::Str(element_bytes_str(b))),
+            Value::Int(i) => Ok(Label::Int(*i)),
+            Value::Float(f) => Ok(Label::Float(*f)),
+            Value::Bool(b) => Ok(Label::Bool(*b)),
+            Value::Ref(_) => match heap.get(v) {
+                Some(Node::Array(a)) if a.shape.is_empty() && a.objects().is_none() => a
+                    .to_labels_impl(heap)?
+                    .into_iter()
+                    .next()
+                    .ok_or_else(|| self.wrong_kind("labels")),
+                _ => Err(LoadError::numpy(format!(
+                    "expected labels in {}, found {}",
+                    self.describe(),
+                    heap.describe(v)
+                ))),
+            },
+            _ => Err(LoadError::numpy(format!(
+                "expected labels in {}, found {}",
+                self.describe(),
+                heap.describe(v)
+            ))),
+        }
+    }
+
+    fn field_scalar(&self, name: &str) -> Result<(usize, char, usize, bool), LoadError> {
+        let field = self.dtype.field(name).ok_or_else(|| {
+            LoadError::numpy(format!("{} has no field {name:?}", self.describe()))
+        })?;
+        match field.dtype {
+            Dtype::Scalar {
+                kind,
+                size,
+                big_endian,
+            } if field.offset + size <= self.dtype.itemsize() => {
+                Ok((field.offset, kind, size, big_endian))
+            }
+            _ => Err(LoadError::numpy(format!(
+                "field {name:?} of {} is not a plain number",
+                self.describe()
+            ))),
+        }
+    }
+
+    pub(super) fn field_f64_impl(&self, name: &str) -> Result<Vec<f64>, LoadError> {
+        let (offset, kind, size, big) = self.field_scalar(name)?;
+        let mut out = Vec::with_capacity(self.len());
+        for i in self.c_order() {
+            let b = self.element(i)?.get(offset..).unwrap_or(&[]);
+            out.push(element_f64(b, kind, size, big).ok_or_else(|| {
+                LoadError::numpy(format!(
+                    "field {name:?} of {} is not numeric",
+                    self.describe()
+                ))
+            })?);
+        }
+        Ok(out)
+    }
+
+    pub(super) fn field_i64_impl(&self, name: &str) -> Result<Vec<i64>, LoadError> {
+        let (offset, kind, size, big) = self.field_scalar(name)?;
+        let mut out = Vec::with_capacity(self.len());
+        for i in self.c_order() {
+            let b = self.element(i)?.get(offset..).unwrap_or(&[]);
+            let v = match kind {
+                'f' => element_f64(b, kind, size, big)
+                    .filter(|f| f.fract() == 0.0 && f.abs() < 9.2e18)
+                    .map(|f| f as i64),
+                _ => element_i128(b, kind, size, big).and_then(|v| i64::try_from(v).ok()),
+            };
+            out.push(v.ok_or_else(|| {
+                LoadError::numpy(format!(
+                    "field {name:?} of {} is not an integer",
+                    self.describe()
+                ))
+            })?);
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::model::numpy::Field;
+
+    fn f8(values: &[f64], shape: Vec<usize>, fortran: bool) -> NdArray {
+        let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+        NdArray {
+            dtype: Dtype::Scalar {
+                kind: 'f',
+                size: 8,
+                big_endian: false,
+            },
+            shape,
+            fortran_order: fortran,
+            data: ArrayData::Bytes(Arc::from(bytes)),
+        }
+    }
+
+    #[test]
+    fn fortran_order_is_read_in_c_order() {
+        // [[1,2,3],[4,5,6]] stored column by column.
+        let a = f8(&[1.0, 4.0, 2.0, 5.0, 3.0, 6.0], vec![2, 3], true);
+        assert_eq!(a.to_f64_vec().unwrap(), vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+        let m = a.to_array2_f64().unwrap();
+        assert_eq!(m[[1, 0]], 4.0);
+        let c = f8(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], vec![2, 3], false);
+        assert_eq!(c.to_f64_vec().unwrap(), vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+        let f3 = f8(
+            &(0..24).map(f64::from).collect::<Vec<_>>(),
+            vec![2, 3, 4],
+            true,
+        );
+        let v = f3.to_f64_vec().unwrap();
+        // element [i,j,k] lives at i + 2j + 6k in Fortran memory.
+        assert_eq!(v[4 + 2], (1 + 2 * 1 + 6 * 2) as f64);
+        assert_eq!(f3.describe(), "float64 (2, 3, 4)");
+    }
+
+    #[test]
+    fn short_data_is_an_error_not_a_panic() {
+        let mut a = f8(&[1.0], vec![3], false);
+        assert!(a.to_f64_vec().is_err());
+        a.shape = vec![usize::MAX, 2];
+        assert!(a.to_f64_vec().is_err());
+    }
+
+    #[test]
+    fn record_fields() {
+        let mut bytes = Vec::new();
+        for (l, t) in [(1i64, 0.5f64), (-1, -2.0)] {
+            bytes.extend(l.to_le_bytes());
+            bytes.extend(t.to_le_bytes());
+        }
+        let a = NdArray {
+            dtype: Dtype::Record {
+                fields: vec![
+                    Field {
+                        name: "left".into(),
+                        dtype: Dtype::Scalar {
+                            kind: 'i',
+                            size: 8,
+                            big_endian: false,
+                        },
+                        offset: 0,
+                    },
+                    Field {
+                        name: "threshold".into(),
+                        dtype: Dtype::Scalar {
+                            kind: 'f',
+                            size: 8,
+                            big_endian: false,
+                        },
+                        offset: 8,
+                    },
+                ],
+                itemsize: 16,
+            },
+            shape: vec![2],
+            fortran_order: false,
+            data: ArrayData::Bytes(Arc::from(bytes)),
+        };
+        assert_eq!(a.field_i64("left").unwrap(), vec![1, -1]);
+        assert_eq!(a.field_f64("threshold").unwrap(), vec![0.5, -2.0]);
+        assert!(a.field_f64("nope").is_err());
+        assert!(a.has_field("left"));
+        assert!(a.to_f64_vec().is_err());
+    }
+}

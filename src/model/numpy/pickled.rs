@@ -1,0 +1,428 @@
+//! Decoding numpy objects from inert pickle values: dtypes (`numpy.dtype` REDUCE + BUILD state,
+//! including record dtypes), `_reconstruct` array state, protocol-5 `_frombuffer`, and scalars.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::{ArrayData, Dtype, Field, NdArray};
+use crate::model::error::LoadError;
+use crate::model::value::{Heap, Node, NodeId, Value};
+
+/// Deepest nesting of record dtypes inside record dtypes.
+const MAX_DTYPE_DEPTH: usize = 8;
+/// Most fields in one record dtype.
+const MAX_FIELDS: usize = 4096;
+
+/// Parsed dtypes by heap node, so a dtype shared through the memo is parsed once.
+#[derive(Debug, Default)]
+pub struct DtypeCache {
+    parsed: HashMap<NodeId, Option<Dtype>>,
+}
+
+fn err(message: impl Into<String>) -> LoadError {
+    LoadError::numpy(message)
+}
+
+/// Is this class reference numpy's dtype (or one of numpy 2's `numpy.dtypes.*DType` classes)?
+pub fn is_dtype_class(module: &str, name: &str) -> bool {
+    (module == "numpy" || module.starts_with("numpy.")) && name == "dtype"
+        || module == "numpy.dtypes" && name.ends_with("DType")
+}
+
+/// A dtype from a type string such as `f8`, `<i4`, `U5`, `V56`, `O8`, `b1`.
+pub fn dtype_from_str(s: &str) -> Option<Dtype> {
+    let (big_endian, rest) = match s.as_bytes().first()? {
+        b'>' => (true, &s[1..]),
+        b'<' | b'=' | b'|' => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let mut chars = rest.chars();
+    let kind = chars.next()?;
+    let digits = chars.as_str();
+    let n: Option<usize> = if digits.is_empty() {
+        None
+    } else {
+        Some(digits.parse().ok()?)
+    };
+    let (kind, size) = match (kind, n) {
+        ('?', None) | ('b', Some(1)) => ('b', 1),
+        ('i' | 'u', Some(n @ (1 | 2 | 4 | 8))) => (kind, n),
+        ('f', Some(n @ (2 | 4 | 8 | 12 | 16))) => ('f', n),
+        ('c', Some(n @ (8 | 16 | 24 | 32))) => ('c', n),
+        ('O', None | Some(4 | 8)) => ('O', 8),
+        ('M' | 'm', Some(8)) => (kind, 8),
+        ('U', Some(n)) => ('U', n.checked_mul(4)?),
+        ('S' | 'a', Some(n)) => ('S', n),
+        ('V', Some(n)) => ('V', n),
+        _ => return None,
+    };
+    Some(Dtype::Scalar {
+        kind,
+        size,
+        big_endian,
+    })
+}
+
+impl DtypeCache {
+    pub fn new() -> Self {
+        DtypeCache::default()
+    }
+
+    /// The dtype a value describes. `Ok(None)` means a dtype this reader does not model (subarray
+    /// fields, exotic kinds): the array holding it stays an inert object instead of failing the load.
+    pub fn dtype(&mut self, heap: &Heap, v: &Value) -> Result<Option<Dtype>, LoadError> {
+        self.dtype_at(heap, v, 0)
+    }
+
+    fn dtype_at(
+        &mut self,
+        heap: &Heap,
+        v: &Value,
+        depth: usize,
+    ) -> Result<Option<Dtype>, LoadError> {
+        if depth > MAX_DTYPE_DEPTH {
+            return Err(err(format!(
+                "record dtypes nested more than {MAX_DTYPE_DEPTH} levels deep"
+            )));
+        }
+        match v {
+            Value::Str(s) => Ok(dtype_from_str(s)),
+            Value::Ref(id) => {
+                if let Some(hit) = self.parsed.get(id) {
+                    return Ok(hit.clone());
+                }
+                let parsed = self.parse_object(heap, v, depth)?;
+                self.parsed.insert(*id, parsed.clone());
+                Ok(parsed)
+            }
+            _ => Err(err(format!("expected a dtype, found {}", heap.describe(v)))),
+        }
+    }
+
+    fn parse_object(
+        &mut self,
+        heap: &Heap,
+        v: &Value,
+        depth: usize,
+    ) -> Result<Option<Dtype>, LoadError> {
+        let obj = heap
+            .object(v)
+            .filter(|o| is_dtype_class(&o.class.module, &o.class.name))
+            .ok_or_else(|| err(format!("expected a dtype, found {}", heap.describe(v))))?;
+        let type_str = match obj.args.first() {
+            Some(Value::Str(s)) => s.clone(),
+            Some(Value::Bytes(b)) => Arc::from(String::from_utf8_lossy(b).as_ref()),
+            _ => {
+                return Err(err(format!(
+                    "dtype {} has no type string",
+                    obj.class.full_name()
+                )))
+            }
+        };
+        let Some(base) = dtype_from_str(&type_str) else {
+            return Ok(None);
+        };
+        let Dtype::Scalar {
+            kind,
+            mut size,
+            mut big_endian,
+        } = base
+        else {
+            return Ok(None);
+        };
+        let Some(state) = obj.state.as_ref() else {
+            return Ok(Some(base));
+        };
+        let items = heap.sequence(state).ok_or_else(|| {
+            err(format!(
+                "dtype {type_str}: state is {}",
+                heap.describe(state)
+            ))
+        })?;
+        // Versioned states start with an int; the oldest start with the byte order.
+        let s = if matches!(items.first(), Some(Value::Int(_))) {
+            &items[1..]
+        } else {
+            items
+        };
+        if let Some(Value::Str(order)) = s.first() {
+            big_endian = &**order == ">";
+        }
+        if !matches!(s.get(1), None | Some(Value::None)) {
+            return Ok(None); // subarray dtype
+        }
+        if let Some(Value::Int(elsize)) = s.get(4) {
+            if *elsize > 0 && matches!(kind, 'U' | 'S' | 'V') {
+                size = usize::try_from(*elsize).map_err(|_| err("dtype item size too large"))?;
+            }
+        }
+        let names = s.get(2).filter(|v| !matches!(v, Value::None));
+        let fields = s.get(3).filter(|v| !matches!(v, Value::None));
+        let (Some(names), Some(fields)) = (names, fields) else {
+            return Ok(Some(Dtype::Scalar {
+                kind,
+                size,
+                big_endian,
+            }));
+        };
+        let names = heap
+            .sequence(names)
+            .ok_or_else(|| err("record dtype names is not a tuple"))?;
+        let fields = heap
+            .dict(fields)
+            .ok_or_else(|| err("record dtype fields is not a dict"))?;
+        if names.len() > MAX_FIELDS {
+            return Err(err(format!(
+                "record dtype has {} fields, more than {MAX_FIELDS}",
+                names.len()
+            )));
+        }
+        let mut out = Vec::with_capacity(names.len());
+        for name in names {
+            let Value::Str(name) = name else {
+                return Err(err("record dtype field name is not a str"));
+            };
+            let spec = fields
+                .iter()
+                .find(|(k, _)| matches!(k, Value::Str(k) if k == name))
+                .map(|(_, v)| v)
+                .ok_or_else(|| {
+                    err(format!(
+                        "record dtype field {name:?} is named but not described"
+                    ))
+                })?;
+            let spec = heap
+                .sequence(spec)
+                .filter(|s| s.len() >= 2)
+                .ok_or_else(|| {
+                    err(format!(
+                        "record dtype field {name:?} is not (dtype, offset)"
+                    ))
+                })?;
+            let Some(dtype) = self.dtype_at(heap, &spec[0], depth + 1)? else {
+                return Ok(None);
+            };
+            let offset = match spec[1] {
+                Value::Int(o) => usize::try_from(o).map_err(|_| err("negative field offset"))?,
+                _ => {
+                    return Err(err(format!(
+                        "record dtype field {name:?} has no integer offset"
+                    )))
+                }
+            };
+            if offset
+                .checked_add(dtype.itemsize())
+                .is_none_or(|end| end > size)
+            {
+                return Err(err(format!(
+                    "record dtype field {name:?} at offset {offset} does not fit in {size} bytes"
+                )));
+            }
+            out.push(Field {
+                name: name.to_string(),
+                dtype,
+                offset,
+            });
+        }
+        Ok(Some(Dtype::Record {
+            fields: out,
+            itemsize: size,
+        }))
+    }
+}
+
+/// Element count of a shape, overflow-checked.
+fn element_count(shape: &[usize]) -> Result<usize, LoadError> {
+    shape
+        .iter()
+        .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+        .ok_or_else(|| {
+            err(format!(
+                "shape {shape:?} has more elements than memory can address"
+            ))
+        })
+}
+
+/// A shape tuple (or a single int).
+pub fn parse_shape(heap: &Heap, v: &Value) -> Result<Vec<usize>, LoadError> {
+    let dims: &[Value] = match v {
+        Value::Int(_) => std::slice::from_ref(v),
+        _ => heap
+            .sequence(v)
+            .ok_or_else(|| err(format!("array shape is {}, not a tuple", heap.describe(v))))?,
+    };
+    dims.iter()
+        .map(|d| match d {
+            Value::Int(i) => {
+                usize::try_from(*i).map_err(|_| err(format!("negative array dimension {i}")))
+            }
+            other => Err(err(format!("array dimension is {}", heap.describe(other)))),
+        })
+        .collect()
+}
+
+/// Raw bytes held by a value: bytes, a bytearray node, or a latin-1 str (old pickles).
+fn raw_bytes(heap: &Heap, v: &Value) -> Result<Arc<[u8]>, LoadError> {
+    match v {
+        Value::Bytes(b) => Ok(b.clone()),
+        Value::Str(s) => s
+            .chars()
+            .map(|c| u8::try_from(u32::from(c)).map_err(|_| err("array data str is not latin-1")))
+            .collect::<Result<Vec<u8>, _>>()
+            .map(Arc::from),
+        Value::Ref(_) => match heap.get(v) {
+            Some(Node::ByteArray(b)) => Ok(Arc::from(b.as_slice())),
+            _ => Err(err(format!(
+                "array data is {}, not bytes",
+                heap.describe(v)
+            ))),
+        },
+        _ => Err(err(format!(
+            "array data is {}, not bytes",
+            heap.describe(v)
+        ))),
+    }
+}
+
+/// Assemble an array, checking that the data holds exactly shape × itemsize bytes (or elements).
+fn assemble(
+    heap: &Heap,
+    dtype: Dtype,
+    shape: Vec<usize>,
+    fortran_order: bool,
+    data: &Value,
+) -> Result<Option<NdArray>, LoadError> {
+    let count = element_count(&shape)?;
+    if dtype.is_object() {
+        let items = match heap.get(data) {
+            Some(Node::List(items)) | Some(Node::Tuple(items)) => items.clone(),
+            _ => {
+                return Err(err(format!(
+                    "object array data is {}, not a list",
+                    heap.describe(data)
+                )))
+            }
+        };
+        if items.len() != count {
+            return Err(err(format!(
+                "object array of shape {shape:?} holds {} elements instead of {count}",
+                items.len()
+            )));
+        }
+        // Object elements come in C order whatever the memory order was.
+        return Ok(Some(NdArray {
+            dtype,
+            shape,
+            fortran_order: false,
+            data: ArrayData::Objects(items),
+        }));
+    }
+    if matches!(data, Value::Ref(_)) && matches!(heap.get(data), Some(Node::List(_))) {
+        return Ok(None); // a record dtype holding Python objects: not modelled
+    }
+    let bytes = raw_bytes(heap, data)?;
+    let needed = count
+        .checked_mul(dtype.itemsize())
+        .ok_or_else(|| err(format!("array of shape {shape:?} is too large")))?;
+    if bytes.len() != needed {
+        return Err(err(format!(
+            "{} array of shape {shape:?} needs {needed} bytes but its data has {}",
+            dtype.name(),
+            bytes.len()
+        )));
+    }
+    Ok(Some(NdArray {
+        dtype,
+        shape,
+        fortran_order,
+        data: ArrayData::Bytes(bytes),
+    }))
+}
+
+/// The BUILD state of `multiarray._reconstruct(ndarray, (0,), b'b')`:
+/// `(version, shape, dtype, is_fortran, rawdata)` (the version is absent in very old pickles).
+pub fn array_from_state(
+    heap: &Heap,
+    cache: &mut DtypeCache,
+    state: &Value,
+) -> Result<Option<NdArray>, LoadError> {
+    let items = heap.sequence(state).ok_or_else(|| {
+        err(format!(
+            "ndarray state is {}, not a tuple",
+            heap.describe(state)
+        ))
+    })?;
+    let s = match items.len() {
+        5 => &items[1..],
+        4 => items,
+        n => return Err(err(format!("ndarray state has {n} items, expected 5"))),
+    };
+    let shape = parse_shape(heap, &s[0])?;
+    let Some(dtype) = cache.dtype(heap, &s[1])? else {
+        return Ok(None);
+    };
+    let fortran = match &s[2] {
+        Value::Bool(b) => *b,
+        Value::Int(i) => *i != 0,
+        other => {
+            return Err(err(format!(
+                "ndarray fortran flag is {}",
+                heap.describe(other)
+            )))
+        }
+    };
+    assemble(heap, dtype, shape, fortran, &s[3])
+}
+
+/// Protocol 5's `numeric._frombuffer(buffer, dtype, shape, order)`.
+pub fn array_from_buffer(
+    heap: &Heap,
+    cache: &mut DtypeCache,
+    args: &[Value],
+) -> Result<Option<NdArray>, LoadError> {
+    let [buf, dtype, shape, order] = args else {
+        return Err(err(format!(
+            "_frombuffer takes 4 arguments, got {}",
+            args.len()
+        )));
+    };
+    let shape = parse_shape(heap, shape)?;
+    let Some(dtype) = cache.dtype(heap, dtype)? else {
+        return Ok(None);
+    };
+    if dtype.is_object() {
+        return Err(err("_frombuffer cannot hold an object array"));
+    }
+    let fortran = matches!(order, Value::Str(o) if &**o == "F");
+    assemble(heap, dtype, shape, fortran, buf)
+}
+
+/// `multiarray.scalar(dtype, bytes)` (or `(dtype, obj)` for object scalars): a 0-d array.
+pub fn scalar(
+    heap: &Heap,
+    cache: &mut DtypeCache,
+    args: &[Value],
+) -> Result<Option<NdArray>, LoadError> {
+    let (dtype, data) = match args {
+        [dtype, data] => (dtype, data),
+        [dtype] => (dtype, &Value::None),
+        _ => {
+            return Err(err(format!(
+                "numpy scalar takes 2 arguments, got {}",
+                args.len()
+            )))
+        }
+    };
+    let Some(dtype) = cache.dtype(heap, dtype)? else {
+        return Ok(None);
+    };
+    if dtype.is_object() {
+        return Ok(Some(NdArray {
+            dtype,
+            shape: Vec::new(),
+            fortran_order: false,
+            data: ArrayData::Objects(vec![data.clone()]),
+        }));
+    }
+    assemble(heap, dtype, Vec::new(), false, data)
+}
