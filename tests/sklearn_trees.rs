@@ -1,0 +1,111 @@
+//! Tree-family models pickled by real scikit-learn (1.9.1 and 1.3.2) under `tests/data/trees/`,
+//! each with its query rows (NaN, split-threshold boundaries, unknown categories) and scikit-learn's
+//! `predict`/`predict_proba` output. Labels must match exactly, numbers within 1e-9 relative.
+
+use std::path::{Path, PathBuf};
+
+use ndarray::Array2;
+use predict_worker::model::{load_model, Batch, LoadLimits, Output};
+use serde_json::Value;
+
+fn data_dirs() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/trees");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", root.display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+fn close(a: f64, e: f64) -> bool {
+    (a - e).abs() <= 1e-9 * e.abs() + 1e-15 || (a.is_nan() && e.is_nan())
+}
+
+/// Check one case; returns a description of the first mismatch.
+fn check(pkl: &Path) -> Result<usize, String> {
+    let json_path = pkl.with_extension("json");
+    let text = std::fs::read_to_string(&json_path).map_err(|e| format!("{e}"))?;
+    let case: Value = serde_json::from_str(&text).map_err(|e| format!("{e}"))?;
+    let rows = case["X"].as_array().ok_or("no X")?;
+    let n_cols = rows.first().and_then(Value::as_array).map_or(0, Vec::len);
+    let x = Array2::from_shape_fn((rows.len(), n_cols), |(r, c)| {
+        rows[r][c].as_f64().unwrap_or(f64::NAN)
+    });
+    let model = load_model(pkl, &LoadLimits::default()).map_err(|e| format!("load: {e}"))?;
+    let out = model
+        .predict(&Batch::numeric(x))
+        .map_err(|e| format!("predict: {e}"))?;
+    let expected = case["predict"].as_array().ok_or("no predict")?;
+    match out {
+        Output::Classification {
+            classes,
+            predicted,
+            probabilities,
+        } => {
+            for (r, (p, e)) in predicted.iter().zip(expected).enumerate() {
+                let got = serde_json::to_value(&classes[*p]).map_err(|e| e.to_string())?;
+                let same =
+                    got == *e || matches!((got.as_f64(), e.as_f64()), (Some(a), Some(b)) if a == b);
+                if !same {
+                    return Err(format!("row {r}: predicted {got}, scikit-learn {e}"));
+                }
+            }
+            let proba = probabilities.ok_or("no probabilities")?;
+            let want = case["proba"].as_array().ok_or("no proba")?;
+            for (r, row) in want.iter().enumerate() {
+                for (c, e) in row.as_array().ok_or("bad proba")?.iter().enumerate() {
+                    let (a, e) = (proba[(r, c)], e.as_f64().unwrap_or(f64::NAN));
+                    if !close(a, e) {
+                        return Err(format!(
+                            "row {r} class {c}: proba {a:e}, scikit-learn {e:e}"
+                        ));
+                    }
+                }
+            }
+        }
+        Output::Regression { values } => {
+            for (r, e) in expected.iter().enumerate() {
+                let (a, e) = (values[(r, 0)], e.as_f64().unwrap_or(f64::NAN));
+                if !close(a, e) {
+                    return Err(format!("row {r}: value {a:e}, scikit-learn {e:e}"));
+                }
+            }
+        }
+    }
+    Ok(expected.len())
+}
+
+#[test]
+fn tree_models_match_scikit_learn() {
+    let mut failures = Vec::new();
+    let mut cases = 0;
+    let mut rows = 0;
+    for dir in data_dirs() {
+        let mut pkls: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .expect("read dir")
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "pkl"))
+            .collect();
+        pkls.sort();
+        for pkl in pkls {
+            cases += 1;
+            match check(&pkl) {
+                Ok(n) => rows += n,
+                Err(e) => failures.push(format!("{}: {e}", pkl.display())),
+            }
+        }
+    }
+    assert!(
+        cases >= 40,
+        "expected the tree cases under tests/data/trees, found {cases}"
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {cases} cases differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    eprintln!("{cases} cases, {rows} rows identical to scikit-learn");
+}
