@@ -3,6 +3,7 @@
 //! `predict`/`predict_proba` output. Labels must match exactly, numbers within 1e-9 relative.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use ndarray::Array2;
 use predict_worker::model::{load_model, Batch, LoadLimits, Output};
@@ -23,6 +24,21 @@ fn close(a: f64, e: f64) -> bool {
     (a - e).abs() <= 1e-9 * e.abs() + 1e-15 || (a.is_nan() && e.is_nan())
 }
 
+/// JSON rows to a batch: numbers, null as NaN, strings as text cells (categorical values).
+fn batch(rows: &[Value], n_cols: usize) -> Batch {
+    let values = Array2::from_shape_fn((rows.len(), n_cols), |(r, c)| {
+        rows[r][c].as_f64().unwrap_or(f64::NAN)
+    });
+    let text = Array2::from_shape_fn((rows.len(), n_cols), |(r, c)| {
+        rows[r][c].as_str().map(Arc::<str>::from)
+    });
+    let has_text = text.iter().any(Option::is_some);
+    Batch {
+        values,
+        text: has_text.then_some(text),
+    }
+}
+
 /// Check one case; returns a description of the first mismatch.
 fn check(pkl: &Path) -> Result<usize, String> {
     let json_path = pkl.with_extension("json");
@@ -30,12 +46,9 @@ fn check(pkl: &Path) -> Result<usize, String> {
     let case: Value = serde_json::from_str(&text).map_err(|e| format!("{e}"))?;
     let rows = case["X"].as_array().ok_or("no X")?;
     let n_cols = rows.first().and_then(Value::as_array).map_or(0, Vec::len);
-    let x = Array2::from_shape_fn((rows.len(), n_cols), |(r, c)| {
-        rows[r][c].as_f64().unwrap_or(f64::NAN)
-    });
     let model = load_model(pkl, &LoadLimits::default()).map_err(|e| format!("load: {e}"))?;
     let out = model
-        .predict(&Batch::numeric(x))
+        .predict(&batch(rows, n_cols))
         .map_err(|e| format!("predict: {e}"))?;
     let expected = case["predict"].as_array().ok_or("no predict")?;
     match out {
@@ -108,4 +121,28 @@ fn tree_models_match_scikit_learn() {
         failures.join("\n")
     );
     eprintln!("{cases} cases, {rows} rows identical to scikit-learn");
+}
+
+/// HistGradientBoosting's `_preprocessor` encodes an unseen category as NaN, so it predicts as missing.
+#[test]
+fn unknown_string_category_predicts_as_missing() {
+    let pkl = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/trees/sklearn-1.9.1/hgb_from_dtype_multi.pkl");
+    let model = load_model(&pkl, &LoadLimits::default()).expect("load");
+    let rows: Vec<Value> = serde_json::from_str(
+        r#"[[0.3, "purple", "M", 0.2], [0.3, null, "M", 0.2], [0.3, "red", "M", 0.2]]"#,
+    )
+    .expect("json");
+    let Output::Classification {
+        probabilities: Some(p),
+        ..
+    } = model.predict(&batch(&rows, 4)).expect("predict")
+    else {
+        panic!("expected a classifier");
+    };
+    assert_eq!(p.row(0), p.row(1));
+    assert_ne!(p.row(0), p.row(2));
+    let bad: Vec<Value> = serde_json::from_str(r#"[[0.3, 2.0, "M", 0.2]]"#).expect("json");
+    let err = model.predict(&batch(&bad, 4)).unwrap_err();
+    assert_eq!(err.code(), "bad_value", "{err}");
 }
