@@ -1,10 +1,47 @@
 //! RabbitMQ with lapin: connection and reconnect, topology, consumer, confirmed replies.
 
-/// Errors at the broker boundary.
+pub mod connection;
+pub mod consumer;
+pub mod settle;
+pub mod shutdown;
+pub mod topology;
+
+pub use consumer::{run, Worker};
+
+/// Errors at the broker boundary. `is_fatal()` errors end the worker (exit code 5); the others
+/// are transient and lead to a reconnect with backoff.
 #[derive(Debug, thiserror::Error)]
 pub enum BrokerError {
     #[error("cannot connect to RabbitMQ at {url}: {message}")]
     Connect { url: String, message: String },
+    #[error("queue {queue:?} already exists with a different {argument:?} argument than this worker declares ({message}); delete the queue or make queues.* in the configuration match it")]
+    Precondition {
+        queue: String,
+        argument: String,
+        message: String,
+    },
+    #[error("RabbitMQ refused access at {url}: {message}; check the user, password and vhost in amqp.url")]
+    AccessRefused { url: String, message: String },
+    #[error("declaring {what}: {message}")]
+    Declare { what: String, message: String },
+    #[error("connection to RabbitMQ lost: {0}")]
+    Lost(String),
     #[error("{0}")]
     Other(String),
+}
+
+impl BrokerError {
+    /// Errors that retrying cannot fix.
+    pub fn is_fatal(&self) -> bool {
+        matches!(
+            self,
+            BrokerError::Precondition { .. }
+                | BrokerError::AccessRefused { .. }
+                | BrokerError::Other(_)
+        )
+    }
+
+    pub(crate) fn lost(context: &str, err: &lapin::Error) -> Self {
+        BrokerError::Lost(format!("{context}: {err}"))
+    }
 }

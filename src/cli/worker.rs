@@ -1,13 +1,85 @@
-//! TODO(helper): `predict-worker worker`.
+//! `predict-worker worker`: load the model once, then consume requests from RabbitMQ and publish
+//! replies until SIGTERM/SIGINT. Exit 0 after a clean drain; 3 config, 4 model, 5 broker errors.
+
+use std::path::PathBuf;
+use std::sync::Arc;
 
 use clap::Args;
 
-use super::CliError;
+use super::{CliError, ConfigArgs};
+use crate::broker::{self, connection, shutdown, BrokerError, Worker};
+use crate::config::{Overrides, Settings};
+use crate::health::Readiness;
+use crate::protocol::Schema;
 
 #[derive(Debug, Args)]
-pub struct WorkerArgs {}
+pub struct WorkerArgs {
+    /// Broker URL, e.g. amqp://user:pass@rabbitmq:5672/%2f (overrides amqp.url).
+    #[arg(long, value_name = "URL")]
+    pub amqp_url: Option<String>,
+    /// Request queue to consume (overrides queues.requests).
+    #[arg(long, value_name = "NAME")]
+    pub queue: Option<String>,
+    /// Model file (overrides model.path).
+    #[arg(long, value_name = "PATH")]
+    pub model: Option<PathBuf>,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+}
 
 pub fn run(args: WorkerArgs) -> Result<(), CliError> {
-    let _ = args;
-    Err(CliError::Failed("worker is not implemented yet".into()))
+    let settings = Settings::load(
+        args.config.config.as_deref(),
+        &Overrides {
+            amqp_url: args.amqp_url,
+            queue: args.queue,
+            model: args.model,
+        },
+    )?;
+    crate::telemetry::init(
+        &settings.telemetry.log_format,
+        &settings.telemetry.log_level,
+    );
+    let readiness = (!settings.worker.readiness_file.as_os_str().is_empty())
+        .then(|| Readiness::new(settings.worker.readiness_file.clone()));
+    if let Some(r) = &readiness {
+        r.set_not_ready();
+    }
+    let model = super::predict::load(&settings)?;
+    let info = model.info();
+    tracing::info!(
+        path = %settings.model.path.display(),
+        sha256 = %info.sha256,
+        format = %info.format,
+        sklearn = info.sklearn_version.as_deref().unwrap_or("unknown"),
+        load_ms = info.load_time.as_secs_f64() * 1000.0,
+        estimator = %model.summary().class,
+        "model loaded"
+    );
+    let schema = Schema::for_model(
+        &model,
+        settings.worker.max_instances,
+        settings.worker.max_body_bytes,
+    );
+    let worker = Worker {
+        name: connection::connection_name(&settings.amqp.connection_name),
+        settings: Arc::new(settings),
+        model: Arc::new(model),
+        schema: Arc::new(schema),
+        readiness,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("predict-worker")
+        .build()
+        .map_err(|e| CliError::io("starting the async runtime", e))?;
+    let result = runtime.block_on(async {
+        let stop = shutdown::on_signal()
+            .map_err(|e| BrokerError::Other(format!("cannot install signal handlers: {e}")))?;
+        broker::run(worker, stop).await
+    });
+    runtime.shutdown_timeout(std::time::Duration::from_millis(500));
+    result?;
+    tracing::info!("worker stopped cleanly");
+    Ok(())
 }

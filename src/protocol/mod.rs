@@ -1,2 +1,173 @@
 //! The wire contract (DESIGN.md §2): request bodies (JSON or plain-data pickle) to a `Batch`,
-//! and model outputs to reply bodies.
+//! and model outputs to reply bodies. `respond` runs a whole micro-batch of messages.
+
+pub mod batch;
+pub mod error;
+pub mod pickle_scan;
+pub mod reply;
+pub mod request;
+
+pub use batch::{predict_all, Answer};
+pub use error::{Disposition, RequestError};
+pub use request::{parse, Rejected, Request, Rows, Schema};
+
+use crate::model::{Batch, Output, PredictError};
+
+/// The JSON content type, used for replies to requests that name none (or an unsupported one).
+pub const JSON: &str = "application/json";
+/// The two pickle content types (kombu/Celery's, and the plain one).
+pub const PICKLE_TYPES: [&str; 2] = [
+    "application/x-python-serialize",
+    "application/python-pickle",
+];
+
+/// How a body is encoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Pickle,
+}
+
+impl Format {
+    /// The format named by a content type; none means JSON. Parameters such as `; charset=utf-8` are ignored.
+    pub fn from_content_type(content_type: Option<&str>) -> Result<Format, RequestError> {
+        let Some(raw) = content_type else {
+            return Ok(Format::Json);
+        };
+        let media = raw
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        match media.as_str() {
+            "" | JSON => Ok(Format::Json),
+            m if PICKLE_TYPES.contains(&m) => Ok(Format::Pickle),
+            _ => Err(RequestError::UnsupportedContentType(raw.to_string())),
+        }
+    }
+}
+
+/// One incoming message.
+#[derive(Clone, Copy, Debug)]
+pub struct Message<'a> {
+    pub body: &'a [u8],
+    pub content_type: Option<&'a str>,
+}
+
+/// The reply to one message.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Reply {
+    pub body: Vec<u8>,
+    /// The request's content type, or `application/json` when it had none or an unsupported one.
+    pub content_type: String,
+    /// The error code when the reply is an error.
+    pub error: Option<&'static str>,
+    /// What to do with the request message once the reply is confirmed.
+    pub disposition: Option<Disposition>,
+}
+
+impl Reply {
+    pub fn is_error(&self) -> bool {
+        self.error.is_some()
+    }
+}
+
+/// Answer a micro-batch of messages, in order: parse each, predict all valid ones together
+/// (one model call), and encode one reply per message.
+pub fn respond<F>(predict: F, schema: &Schema, messages: &[Message<'_>]) -> Vec<Reply>
+where
+    F: Fn(&Batch) -> Result<Output, PredictError>,
+{
+    let parsed: Vec<(Format, String, Result<Request, Rejected>)> = messages
+        .iter()
+        .map(|m| {
+            let (format, content_type) = match Format::from_content_type(m.content_type) {
+                Ok(f) => (f, m.content_type.unwrap_or(JSON).to_string()),
+                Err(_) => (Format::Json, JSON.to_string()),
+            };
+            (format, content_type, parse(m.body, m.content_type, schema))
+        })
+        .collect();
+    let valid: Vec<&Request> = parsed
+        .iter()
+        .filter_map(|(_, _, r)| r.as_ref().ok())
+        .collect();
+    let mut answers = predict_all(predict, &valid).into_iter();
+    parsed
+        .iter()
+        .map(|(format, content_type, parsed)| {
+            let outcome = match parsed {
+                Ok(request) => match answers.next() {
+                    Some(Ok(answer)) => {
+                        reply::encode_answer(*format, request.id.as_ref(), request.single, &answer)
+                            .map_err(|e| (request.id.as_ref(), e))
+                    }
+                    Some(Err(e)) => Err((request.id.as_ref(), e)),
+                    None => Err((
+                        request.id.as_ref(),
+                        RequestError::Internal("no answer was computed".into()),
+                    )),
+                },
+                Err(rejected) => Err((rejected.id.as_ref(), rejected.error.clone())),
+            };
+            match outcome {
+                Ok(body) => Reply {
+                    body,
+                    content_type: content_type.clone(),
+                    error: None,
+                    disposition: None,
+                },
+                Err((id, error)) => Reply {
+                    body: reply::encode_error(*format, id, &error),
+                    content_type: content_type.clone(),
+                    error: Some(error.code()),
+                    disposition: Some(error.disposition()),
+                },
+            }
+        })
+        .collect()
+}
+
+/// The error reply for one message, in the message's format when it has a supported one.
+pub fn error_reply(message: &Message<'_>, error: RequestError) -> Reply {
+    let (format, content_type) = match Format::from_content_type(message.content_type) {
+        Ok(f) => (f, message.content_type.unwrap_or(JSON).to_string()),
+        Err(_) => (Format::Json, JSON.to_string()),
+    };
+    Reply {
+        body: reply::encode_error(format, None, &error),
+        content_type,
+        error: Some(error.code()),
+        disposition: Some(error.disposition()),
+    }
+}
+
+/// `respond`, but a panic anywhere in parsing or prediction cannot take the process down: the batch is
+/// retried message by message and a message that still panics gets an `internal_error` reply (and is
+/// rejected), so one poison message cannot crash-loop every replica.
+pub fn respond_guarded<F>(predict: F, schema: &Schema, messages: &[Message<'_>]) -> Vec<Reply>
+where
+    F: Fn(&Batch) -> Result<Output, PredictError>,
+{
+    use std::panic::{catch_unwind, AssertUnwindSafe};
+    if let Ok(replies) = catch_unwind(AssertUnwindSafe(|| respond(&predict, schema, messages))) {
+        return replies;
+    }
+    messages
+        .iter()
+        .map(|m| {
+            catch_unwind(AssertUnwindSafe(|| {
+                respond(&predict, schema, std::slice::from_ref(m))
+            }))
+            .ok()
+            .and_then(|mut r| r.pop())
+            .unwrap_or_else(|| {
+                error_reply(
+                    m,
+                    RequestError::Internal("the model panicked on this request".into()),
+                )
+            })
+        })
+        .collect()
+}

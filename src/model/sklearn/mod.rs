@@ -12,6 +12,7 @@ pub mod linear;
 pub mod pipeline;
 pub mod scalers;
 pub mod search;
+pub mod support;
 pub mod tree;
 
 use super::error::LoadError;

@@ -1,10 +1,93 @@
-//! TODO(helper): pipeline.
+//! Pipeline: its steps rebuilt in order (the loader flattens them into transforms plus the final
+//! predictor), and `Chain`, a pipeline of transformers used inside a ColumnTransformer.
 
 use super::Estimator;
-use crate::model::error::LoadError;
-use crate::model::value::ObjView;
+use crate::model::data::Batch;
+use crate::model::error::{LoadError, PredictError};
+use crate::model::estimator::{Summary, Transformer};
+use crate::model::value::{ObjView, Value};
 
 pub fn build(obj: ObjView<'_>, depth: usize) -> Result<Estimator, LoadError> {
-    let _ = depth;
-    Err(super::unsupported(&obj.full_name()))
+    let steps = obj.seq("steps")?;
+    if steps.is_empty() {
+        return Err(obj.error("steps", "the pipeline has no steps"));
+    }
+    let mut out = Vec::with_capacity(steps.len());
+    for (i, step) in steps.iter().enumerate() {
+        let pair = obj.heap.sequence(step).unwrap_or(&[]);
+        let (name, est) = match pair {
+            [Value::Str(name), est] => (name.to_string(), est),
+            _ => {
+                return Err(obj.error(
+                    "steps",
+                    format!(
+                        "step {i} should be a (name, estimator) pair, found {}",
+                        obj.heap.describe(step)
+                    ),
+                ))
+            }
+        };
+        let built = super::build(obj.heap, est, depth + 1)
+            .map_err(|e| LoadError::model(format!("Pipeline step {name:?}: {e}")))?;
+        out.push((name, built));
+    }
+    Ok(Estimator::Pipeline(out))
+}
+
+/// Transformers applied in order (a Pipeline used as a transformer).
+#[derive(Debug)]
+pub struct Chain {
+    steps: Vec<(String, Box<dyn Transformer>)>,
+}
+
+impl Transformer for Chain {
+    fn transform(&self, x: &Batch) -> Result<Batch, PredictError> {
+        let mut current: Option<Batch> = None;
+        for (_, step) in &self.steps {
+            let next = step.transform(current.as_ref().unwrap_or(x))?;
+            current = Some(next);
+        }
+        Ok(current.unwrap_or_else(|| x.clone()))
+    }
+
+    fn summary(&self) -> Summary {
+        self.steps
+            .iter()
+            .fold(Summary::new("Pipeline"), |s, (name, t)| {
+                s.child(name.clone(), t.summary())
+            })
+    }
+}
+
+/// Turn a rebuilt estimator into a transformer; nested pipelines become a `Chain`. `who` names the
+/// place (for errors), e.g. a ColumnTransformer entry. Returns None for passthrough.
+pub fn into_transformer(
+    est: Estimator,
+    who: &str,
+) -> Result<Option<Box<dyn Transformer>>, LoadError> {
+    let mut steps = Vec::new();
+    let mut stack = vec![vec![(String::new(), est)].into_iter()];
+    while let Some(top) = stack.last_mut() {
+        let Some((name, est)) = top.next() else {
+            stack.pop();
+            continue;
+        };
+        match est {
+            Estimator::Passthrough => {}
+            Estimator::Transformer(t) => steps.push((name, t)),
+            Estimator::Predictor(p) => {
+                return Err(LoadError::model(format!(
+                    "{who}: {} is a predictor, but a transformer is needed here",
+                    p.summary().class
+                )))
+            }
+            // Nesting was already bounded by `build` (MAX_DEPTH).
+            Estimator::Pipeline(inner) => stack.push(inner.into_iter()),
+        }
+    }
+    Ok(match steps.len() {
+        0 => None,
+        1 => steps.pop().map(|(_, t)| t),
+        _ => Some(Box::new(Chain { steps })),
+    })
 }

@@ -1,0 +1,22 @@
+# Sourced by .ci/run and .ci/test: make sure the local RabbitMQ broker runs (start it if stopped).
+# Tests need it on 127.0.0.1:5672 with guest/guest; they fail loudly rather than skip without it.
+
+ensure_rabbitmq() {
+    if timeout 30 rabbitmqctl status >/dev/null 2>&1; then
+        echo "RabbitMQ is running."
+        return 0
+    fi
+    echo "RabbitMQ is not running; starting it (rabbitmq-server -detached)."
+    rabbitmq-server -detached
+    # await_startup waits for the node to boot fully; retry while the node's name is not registered yet.
+    local i
+    for i in $(seq 1 30); do
+        if timeout 60 rabbitmqctl await_startup >/dev/null 2>&1; then
+            echo "RabbitMQ started."
+            return 0
+        fi
+        sleep 2
+    done
+    echo "RabbitMQ did not start within the time allowed; see /var/log/rabbitmq/" >&2
+    return 1
+}

@@ -1,0 +1,111 @@
+//! Linear models: regressors (LinearRegression, Ridge, Lasso, ElasticNet, SGDRegressor) and linear
+//! classifiers (LogisticRegression, SGDClassifier), all sharing `X · coefᵀ + intercept`.
+
+mod classifier;
+mod logistic;
+mod math;
+mod regression;
+mod sgd;
+
+use ndarray::{Array1, Array2, ArrayView2, Axis};
+
+use super::support;
+use super::Estimator;
+use crate::model::error::{LoadError, PredictError};
+use crate::model::value::ObjView;
+
+/// Rebuild a fitted linear model.
+pub fn build(obj: ObjView<'_>) -> Result<Estimator, LoadError> {
+    match obj.class_name() {
+        "LinearRegression" | "Ridge" | "Lasso" | "ElasticNet" | "SGDRegressor" => {
+            regression::build(obj)
+        }
+        "LogisticRegression" => logistic::build(obj),
+        "SGDClassifier" => sgd::build(obj),
+        _ => Err(super::unsupported(&obj.full_name())),
+    }
+}
+
+/// The fitted `coef_` and `intercept_` of a linear model, as `n_outputs × n_features` plus one
+/// intercept per output. Shapes are checked here so that `decision` cannot fail on them.
+#[derive(Clone, Debug)]
+pub struct LinearCore {
+    coef: Array2<f64>,
+    intercept: Array1<f64>,
+    /// Was `coef_` 1-d (a single-output regressor)?
+    pub flat: bool,
+    pub feature_names: Option<Vec<String>>,
+}
+
+impl LinearCore {
+    pub fn from_obj(obj: &ObjView<'_>) -> Result<Self, LoadError> {
+        let coef_arr = obj.array("coef_")?;
+        let flat = coef_arr.shape.len() <= 1;
+        let coef = support::matrix(obj, "coef_")?;
+        let n_out = coef.nrows();
+        let n_features = coef.ncols();
+        if n_out == 0 {
+            return Err(obj.error("coef_", "has no rows"));
+        }
+        let raw = match obj.get("intercept_") {
+            None | Some(crate::model::value::Value::None) => vec![0.0],
+            Some(_) => support::f64s(obj, "intercept_")?,
+        };
+        let intercept = match raw.len() {
+            1 => Array1::from_elem(n_out, raw[0]),
+            n if n == n_out => Array1::from(raw),
+            n => {
+                return Err(obj.error(
+                    "intercept_",
+                    format!("has {n} values but coef_ has {n_out} rows"),
+                ))
+            }
+        };
+        if let Some(expected) = support::n_features(obj) {
+            if expected != n_features {
+                return Err(obj.error(
+                    "coef_",
+                    format!("has {n_features} columns but n_features_in_ is {expected}"),
+                ));
+            }
+        }
+        let feature_names = support::feature_names(obj)?;
+        if let Some(names) = &feature_names {
+            if names.len() != n_features {
+                return Err(obj.error(
+                    "feature_names_in_",
+                    format!(
+                        "has {} names but coef_ has {n_features} columns",
+                        names.len()
+                    ),
+                ));
+            }
+        }
+        Ok(LinearCore {
+            coef,
+            intercept,
+            flat,
+            feature_names,
+        })
+    }
+
+    pub fn n_features(&self) -> usize {
+        self.coef.ncols()
+    }
+
+    pub fn n_outputs(&self) -> usize {
+        self.coef.nrows()
+    }
+
+    /// `X · coefᵀ + intercept` (rows × outputs), after checking the width and that every value is
+    /// finite, as scikit-learn's input validation does.
+    pub fn decision(&self, x: ArrayView2<'_, f64>, who: &str) -> Result<Array2<f64>, PredictError> {
+        support::check_width(self.n_features(), x.ncols())?;
+        support::require_finite(x, who, self.feature_names.as_deref())?;
+        let mut scores = x.dot(&self.coef.t());
+        for mut row in scores.axis_iter_mut(Axis(0)) {
+            row += &self.intercept;
+        }
+        Ok(scores)
+    }
+}

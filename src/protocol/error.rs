@@ -1,0 +1,125 @@
+//! `RequestError`: why one request could not be answered with a prediction. Each error has a stable
+//! snake_case `code()` for the reply and a `disposition()` saying whether the message is rejected or retried.
+
+use crate::model::PredictError;
+
+/// What the worker does with a message whose request failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Disposition {
+    /// The same message fails the same way every time: reply with the error, then reject it
+    /// without requeue so it lands in the dead-letter queue.
+    Reject,
+    /// The failure is not the message's fault: leave it unacked so it is redelivered.
+    Retry,
+}
+
+/// Why a request could not be predicted. The message says what was wrong and how to fix it.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum RequestError {
+    #[error("the body has {size} bytes, more than the {limit} allowed (worker.max_body_bytes); split the request into smaller batches")]
+    BodyTooLarge { size: usize, limit: usize },
+    #[error("unsupported content type {0:?}; send application/json, application/x-python-serialize or application/python-pickle")]
+    UnsupportedContentType(String),
+    #[error("the body is not valid JSON: {0}")]
+    InvalidJson(String),
+    #[error("the body is not a plain-data pickle: {0}; pickle only dicts, lists, tuples, numbers, str and None")]
+    InvalidPickle(String),
+    #[error("{0}")]
+    InvalidRequest(String),
+    #[error("row {row}, feature {column}: expected a number or null, got {found}")]
+    WrongType {
+        row: usize,
+        column: String,
+        found: String,
+    },
+    #[error("the request has {got} instances, more than the {limit} allowed (worker.max_instances); split it into smaller requests")]
+    TooManyInstances { got: usize, limit: usize },
+    #[error(
+        "row {row} has {got} values but row 0 has {expected}; every row needs the same features"
+    )]
+    RaggedRows {
+        row: usize,
+        expected: usize,
+        got: usize,
+    },
+    #[error(transparent)]
+    Predict(#[from] PredictError),
+    #[error("internal error: {0}; please report this with the request")]
+    Internal(String),
+}
+
+impl RequestError {
+    /// The stable code sent in error replies.
+    pub fn code(&self) -> &'static str {
+        match self {
+            RequestError::BodyTooLarge { .. } => "body_too_large",
+            RequestError::UnsupportedContentType(_) => "unsupported_content_type",
+            RequestError::InvalidJson(_) => "invalid_json",
+            RequestError::InvalidPickle(_) => "invalid_pickle",
+            RequestError::InvalidRequest(_) => "invalid_request",
+            RequestError::WrongType { .. } => "wrong_type",
+            RequestError::TooManyInstances { .. } => "too_many_instances",
+            RequestError::RaggedRows { .. } => "wrong_feature_count",
+            RequestError::Predict(e) => e.code(),
+            RequestError::Internal(_) => "internal_error",
+        }
+    }
+
+    /// Every request error is deterministic (prediction is too), so every one is rejected:
+    /// retrying would only fail again. Transient failures live in `BrokerError`, not here.
+    pub fn disposition(&self) -> Disposition {
+        Disposition::Reject
+    }
+
+    pub fn invalid(message: impl Into<String>) -> Self {
+        RequestError::InvalidRequest(message.into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_snake_case_and_distinct_where_it_matters() {
+        let errors = [
+            RequestError::BodyTooLarge { size: 2, limit: 1 },
+            RequestError::UnsupportedContentType("text/plain".into()),
+            RequestError::InvalidJson("x".into()),
+            RequestError::InvalidPickle("x".into()),
+            RequestError::invalid("x"),
+            RequestError::TooManyInstances { got: 2, limit: 1 },
+            RequestError::Predict(PredictError::FeatureCount {
+                expected: 3,
+                got: 2,
+            }),
+        ];
+        let codes: Vec<&str> = errors.iter().map(RequestError::code).collect();
+        assert_eq!(
+            codes,
+            [
+                "body_too_large",
+                "unsupported_content_type",
+                "invalid_json",
+                "invalid_pickle",
+                "invalid_request",
+                "too_many_instances",
+                "wrong_feature_count"
+            ]
+        );
+        for e in &errors {
+            assert!(e.code().chars().all(|c| c.is_ascii_lowercase() || c == '_'));
+            assert_eq!(e.disposition(), Disposition::Reject);
+        }
+    }
+
+    #[test]
+    fn messages_say_what_to_do() {
+        let e = RequestError::BodyTooLarge {
+            size: 2_000_000,
+            limit: 1_048_576,
+        };
+        assert!(e.to_string().contains("worker.max_body_bytes"));
+        assert!(e.to_string().contains("2000000"));
+    }
+}
