@@ -84,7 +84,11 @@ pub fn build(obj: ObjView<'_>) -> Result<Estimator, LoadError> {
         }
         (None, link)
     };
-    let baseline = obj.array("_baseline_prediction")?.to_f64_vec()?;
+    // An array of shape (1, k) in current versions; a plain float in some older binary models.
+    let baseline = match obj.req("_baseline_prediction")? {
+        Value::Float(f) => vec![*f],
+        _ => obj.array("_baseline_prediction")?.to_f64_vec()?,
+    };
     if baseline.len() != k {
         return Err(obj.error(
             "_baseline_prediction",

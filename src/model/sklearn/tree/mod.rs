@@ -15,14 +15,14 @@ use crate::model::data::{Label, Output};
 use crate::model::error::{LoadError, PredictError};
 use crate::model::estimator::{Predictor, Summary};
 use crate::model::value::ObjView;
-use common::{argmax, older_than, pairwise_sum};
+use common::{argmax, older_than_patch, pairwise_sum};
 use nodes::{NanPolicy, PackedTrees};
 
 /// What a tree ensemble predicts.
 #[derive(Clone, Debug)]
 pub enum Task {
-    /// Leaves hold class fractions; `normalize` divides each tree's leaf by its sum at predict time
-    /// (scikit-learn < 1.4 stored weighted counts and normalised in `predict_proba`).
+    /// Leaves hold class fractions (scikit-learn ≥ 1.4.1) or weighted counts (older, normalised in
+    /// `predict_proba`; forests get them normalised at load time).
     Classifier {
         classes: Arc<[Label]>,
     },
@@ -36,7 +36,7 @@ pub struct TreeEnsemble {
     pub trees: PackedTrees,
     pub n_features: usize,
     pub task: Task,
-    /// A single pre-1.4 classifier tree: predict takes argmax of the raw counts, proba normalises them.
+    /// A single pre-1.4.1 classifier tree: predict takes argmax of the raw counts, proba normalises them.
     pub normalize_at_predict: bool,
 }
 
@@ -56,7 +56,7 @@ pub fn build(obj: ObjView<'_>) -> Result<Estimator, LoadError> {
     let n_features = common::n_features(&obj)?;
     let tree = obj.estimator("tree_")?;
     let (task, width) = task_of(&obj)?;
-    let legacy = matches!(task, Task::Classifier { .. }) && older_than(&obj, 1, 4);
+    let legacy = matches!(task, Task::Classifier { .. }) && older_than_patch(&obj, 1, 4, 1);
     let mut trees = PackedTrees::new(width);
     trees.push(&tree, n_features, |_| {})?;
     let summary = Summary::new(obj.class_name())
