@@ -84,7 +84,7 @@ pub fn build(obj: ObjView<'_>, depth: usize) -> Result<Estimator, LoadError> {
                     "{who}: unknown transformer string {s:?}; expected 'drop' or 'passthrough'"
                 )))
             }
-            _ if is_identity_function_transformer(&obj, trans)? => None,
+            _ if support::is_identity_function_transformer(obj.heap, trans)? => None,
             _ => {
                 let built = super::build(obj.heap, trans, depth + 1)
                     .map_err(|e| LoadError::model(format!("{who}: {e}")))?;
@@ -108,26 +108,6 @@ pub fn build(obj: ObjView<'_>, depth: usize) -> Result<Estimator, LoadError> {
         n_features,
         parts,
     })))
-}
-
-/// scikit-learn ≥ 1.4 stores fitted passthrough entries as `FunctionTransformer(func=None)`.
-fn is_identity_function_transformer(obj: &ObjView<'_>, v: &Value) -> Result<bool, LoadError> {
-    let Ok(ft) = obj.heap.estimator(v) else {
-        return Ok(false);
-    };
-    if ft.class_name() != "FunctionTransformer" {
-        return Ok(false);
-    }
-    match ft.get("func") {
-        None | Some(Value::None) => Ok(true),
-        Some(f) => Err(ft.error(
-            "func",
-            format!(
-                "a FunctionTransformer with a custom function ({}) cannot be served: it would mean running Python code",
-                obj.heap.describe(f)
-            ),
-        )),
-    }
 }
 
 impl Transformer for ColumnTransformer {
@@ -182,7 +162,10 @@ fn hstack(n_rows: usize, parts: &[Batch]) -> Batch {
         let w = p.n_cols();
         values.slice_mut(s![.., at..at + w]).assign(&p.values);
         if let (Some(dst), Some(src)) = (text.as_mut(), p.text.as_ref()) {
-            dst.slice_mut(s![.., at..at + w]).assign(src);
+            // A well-formed batch has text cells shaped like its values; ignore any other.
+            if src.dim() == p.values.dim() {
+                dst.slice_mut(s![.., at..at + w]).assign(src);
+            }
         }
         at += w;
     }

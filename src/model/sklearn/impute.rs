@@ -212,7 +212,10 @@ impl Transformer for SimpleImputer {
                         Fill::Text(s) => (f64::NAN, Some(Arc::clone(s))),
                     }
                 } else {
-                    let t = x.text.as_ref().and_then(|t| t[[row, *col]].clone());
+                    let t = x
+                        .text
+                        .as_ref()
+                        .and_then(|t| t.get((row, *col)).cloned().flatten());
                     (x.values[[row, *col]], t)
                 };
                 values[[row, out_col]] = v;

@@ -27,8 +27,13 @@ pub fn build(obj: ObjView<'_>, depth: usize) -> Result<Estimator, LoadError> {
                 ))
             }
         };
-        let built = super::build(obj.heap, est, depth + 1)
-            .map_err(|e| LoadError::model(format!("Pipeline step {name:?}: {e}")))?;
+        let in_step = |e: LoadError| LoadError::model(format!("Pipeline step {name:?}: {e}"));
+        let built =
+            if super::support::is_identity_function_transformer(obj.heap, est).map_err(in_step)? {
+                Estimator::Passthrough
+            } else {
+                super::build(obj.heap, est, depth + 1).map_err(in_step)?
+            };
         out.push((name, built));
     }
     Ok(Estimator::Pipeline(out))

@@ -5,7 +5,7 @@ use ndarray::Array2;
 
 use crate::model::error::{LoadError, PredictError};
 use crate::model::numpy::NdArray;
-use crate::model::value::{scalar_f64, scalar_i64, Node, ObjView, Value};
+use crate::model::value::{scalar_f64, scalar_i64, Heap, Node, ObjView, Value};
 
 /// The scikit-learn version that wrote an estimator (`_sklearn_version`), as (major, minor).
 pub fn version(obj: &ObjView<'_>) -> Option<(u32, u32)> {
@@ -186,4 +186,25 @@ pub fn require_finite(
         }
     }
     Ok(())
+}
+
+/// Is `v` a `FunctionTransformer(func=None)` (the identity)? scikit-learn ≥ 1.4 stores fitted
+/// ColumnTransformer passthrough entries this way; one with a custom function is refused.
+pub fn is_identity_function_transformer(heap: &Heap, v: &Value) -> Result<bool, LoadError> {
+    let Ok(ft) = heap.estimator(v) else {
+        return Ok(false);
+    };
+    if ft.class_name() != "FunctionTransformer" || !ft.module().starts_with("sklearn.") {
+        return Ok(false);
+    }
+    match ft.get("func") {
+        None | Some(Value::None) => Ok(true),
+        Some(f) => Err(ft.error(
+            "func",
+            format!(
+                "a FunctionTransformer with a custom function ({}) cannot be served: it would mean running Python code",
+                heap.describe(f)
+            ),
+        )),
+    }
 }

@@ -144,6 +144,10 @@ impl Categories {
         self.shown.len()
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.shown.is_empty()
+    }
+
     /// Index of the category that is missing (NaN, else None), if any.
     pub fn missing_index(&self) -> Option<usize> {
         self.nan.or(self.none)
