@@ -27,6 +27,17 @@ fn check(fx: &Fixture) -> Result<(), String> {
         .map_err(|e| format!("predict failed: {e}"))?;
     compare(m, &output)?;
 
+    // `Model::classes()` (what `inspect` reports) must be scikit-learn's `classes_`, without predicting.
+    let classes = model
+        .classes()
+        .map(|c| serde_json::to_value(&c[..]).unwrap_or_default());
+    let want = m.classes.clone().map(Value::Array);
+    if classes != want {
+        return Err(format!(
+            "predictions match, but Model::classes() is {classes:?}, scikit-learn's classes_ are {want:?}"
+        ));
+    }
+
     let info = model.info();
     if info.format != m.format {
         return Err(format!(

@@ -37,7 +37,7 @@ pub struct Report<'a> {
     pub load_time_ms: f64,
     pub n_features: Option<usize>,
     pub feature_names: Option<&'a [String]>,
-    /// `classification`, `regression`, or `unknown` when a probe row could not be predicted.
+    /// `classification` or `regression`.
     pub task: &'static str,
     pub classes: Option<Vec<Label>>,
     pub n_outputs: Option<usize>,
@@ -65,16 +65,16 @@ pub fn run(args: InspectArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Build the report. Classes come from predicting one probe row (zeros, then missing values),
-/// which needs nothing from the estimators beyond `predict`.
+/// Build the report. Classes come from the final estimator; a regressor's number of outputs from
+/// predicting one probe row (zeros, then missing values), and is absent when that row is refused.
 pub fn report(model: &Model) -> Report<'_> {
     let info = model.info();
-    let (task, classes, n_outputs) = match probe(model) {
-        Some(Output::Classification { classes, .. }) => {
-            ("classification", Some(classes.to_vec()), None)
-        }
-        Some(Output::Regression { values }) => ("regression", None, Some(values.ncols())),
-        None => ("unknown", None, None),
+    let (task, classes, n_outputs) = match model.classes() {
+        Some(classes) => ("classification", Some(classes.to_vec()), None),
+        None => match probe(model) {
+            Some(Output::Regression { values }) => ("regression", None, Some(values.ncols())),
+            _ => ("regression", None, None),
+        },
     };
     Report {
         path: info

@@ -1,9 +1,11 @@
 //! The two traits every rebuilt scikit-learn estimator implements, and the `Summary` that
 //! `inspect` prints. Shapes are checked when an estimator is built, so these calls never panic.
 
+use std::sync::Arc;
+
 use ndarray::ArrayView2;
 
-use super::data::{Batch, Output};
+use super::data::{Batch, Label, Output};
 use super::error::PredictError;
 
 /// A fitted transformer (scaler, imputer, encoder, column transformer).
@@ -19,6 +21,9 @@ pub trait Predictor: Send + Sync + std::fmt::Debug {
     /// Predict a batch of rows. Must return `PredictError::FeatureCount` (never panic) when the
     /// number of columns is not what the estimator was fitted on.
     fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Output, PredictError>;
+    /// The class labels of a classifier (`classes_`), in the order of its probabilities; `None` for
+    /// a regressor.
+    fn classes(&self) -> Option<Arc<[Label]>>;
     /// What `inspect` shows.
     fn summary(&self) -> Summary;
 }

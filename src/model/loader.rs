@@ -77,6 +77,11 @@ impl Model {
         self.feature_names.as_ref()
     }
 
+    /// The class labels when the final estimator is a classifier, in probability order.
+    pub fn classes(&self) -> Option<Arc<[super::data::Label]>> {
+        self.predictor.classes()
+    }
+
     /// The estimator tree, for `inspect`.
     pub fn summary(&self) -> &Summary {
         &self.summary

@@ -128,6 +128,13 @@ impl Predictor for DummyModel {
         })
     }
 
+    fn classes(&self) -> Option<Arc<[Label]>> {
+        match &self.dummy {
+            Dummy::Classifier { classes, .. } => Some(Arc::clone(classes)),
+            Dummy::Regressor { .. } => None,
+        }
+    }
+
     fn summary(&self) -> Summary {
         let s = Summary::new(self.class.clone());
         match &self.dummy {

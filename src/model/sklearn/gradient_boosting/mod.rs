@@ -272,6 +272,10 @@ impl Predictor for GradientBoosting {
         })
     }
 
+    fn classes(&self) -> Option<Arc<[Label]>> {
+        self.classes.clone()
+    }
+
     fn summary(&self) -> Summary {
         self.summary.clone()
     }

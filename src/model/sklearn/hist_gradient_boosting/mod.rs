@@ -283,6 +283,10 @@ impl Predictor for HistGradientBoosting {
         })
     }
 
+    fn classes(&self) -> Option<Arc<[Label]>> {
+        self.classes.clone()
+    }
+
     fn summary(&self) -> Summary {
         self.summary.clone()
     }

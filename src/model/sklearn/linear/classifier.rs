@@ -156,6 +156,10 @@ impl Predictor for LinearClassifier {
         })
     }
 
+    fn classes(&self) -> Option<Arc<[Label]>> {
+        Some(Arc::clone(&self.classes))
+    }
+
     fn summary(&self) -> Summary {
         let mut s = Summary::new(&self.class)
             .detail("n_features", self.core.n_features())

@@ -1,10 +1,12 @@
 //! Linear regressors: LinearRegression, Ridge, Lasso, ElasticNet and SGDRegressor all predict
 //! `X · coefᵀ + intercept`, one column per target.
 
+use std::sync::Arc;
+
 use ndarray::ArrayView2;
 
 use super::LinearCore;
-use crate::model::data::Output;
+use crate::model::data::{Label, Output};
 use crate::model::error::{LoadError, PredictError};
 use crate::model::estimator::{Predictor, Summary};
 use crate::model::sklearn::Estimator;
@@ -35,6 +37,10 @@ impl Predictor for LinearRegressor {
     fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Output, PredictError> {
         let values = self.core.decision(x, &self.class)?;
         Ok(Output::Regression { values })
+    }
+
+    fn classes(&self) -> Option<Arc<[Label]>> {
+        None
     }
 
     fn summary(&self) -> Summary {

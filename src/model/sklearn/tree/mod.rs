@@ -177,6 +177,13 @@ impl Predictor for TreeEnsemble {
         }
     }
 
+    fn classes(&self) -> Option<Arc<[Label]>> {
+        match &self.task {
+            Task::Classifier { classes } => Some(Arc::clone(classes)),
+            Task::Regressor => None,
+        }
+    }
+
     fn summary(&self) -> Summary {
         self.summary.clone()
     }
