@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use super::{CliError, ConfigArgs};
 use crate::config::{Overrides, Settings};
-use crate::model::{load_model, LoadLimits, Model};
+use crate::model::Model;
 
 #[derive(Debug, Args)]
 pub struct BenchArgs {
@@ -63,11 +63,6 @@ pub fn run(args: BenchArgs) -> Result<(), CliError> {
         model: args.model.clone(),
     };
     let settings = Settings::load(args.config.config.as_deref(), &overrides)?;
-    let limits = LoadLimits {
-        max_file_bytes: settings.model.max_file_bytes,
-        max_decompressed_bytes: settings.model.max_decompressed_bytes,
-        ..LoadLimits::default()
-    };
     let input = args
         .input
         .clone()
@@ -80,7 +75,7 @@ pub fn run(args: BenchArgs) -> Result<(), CliError> {
     // Broker mode needs the model only to make up rows when there is no sample file.
     if args.offline || samples.is_none() {
         let started = Instant::now();
-        let model = load_model(&settings.model.path, &limits)?;
+        let model = super::predict::load(&settings)?;
         let load_time = started.elapsed();
         let sample = match samples {
             Some(s) => s,

@@ -8,7 +8,6 @@ use ndarray::Array2;
 use serde::Serialize;
 
 use super::{CliError, ConfigArgs};
-use crate::config::{Overrides, Settings};
 use crate::model::estimator::Summary;
 use crate::model::{Batch, Label, Model, Output};
 
@@ -45,14 +44,7 @@ pub struct Report<'a> {
 }
 
 pub fn run(args: InspectArgs) -> Result<(), CliError> {
-    let settings = Settings::load(
-        args.config.config.as_deref(),
-        &Overrides {
-            model: args.model.clone(),
-            ..Overrides::default()
-        },
-    )?;
-    crate::telemetry::init(&settings.telemetry.log_format, "warn");
+    let settings = super::predict::offline_settings(&args.config, args.model.clone())?;
     let model = super::predict::load(&settings)?;
     let report = report(&model);
     if args.json {

@@ -24,14 +24,7 @@ pub struct PredictArgs {
 }
 
 pub fn run(args: PredictArgs) -> Result<(), CliError> {
-    let settings = Settings::load(
-        args.config.config.as_deref(),
-        &Overrides {
-            model: args.model.clone(),
-            ..Overrides::default()
-        },
-    )?;
-    crate::telemetry::init(&settings.telemetry.log_format, "warn");
+    let settings = offline_settings(&args.config, args.model.clone())?;
     let model = load(&settings)?;
     let schema = Schema::for_model(
         &model,
@@ -55,6 +48,24 @@ pub fn run(args: PredictArgs) -> Result<(), CliError> {
 }
 
 /// Load the configured model with the configured limits.
+/// Settings for a command that only reads a model (`--config`, `--model`), with logging at warn on
+/// stderr so stdout stays clean for data.
+pub fn offline_settings(
+    config: &ConfigArgs,
+    model: Option<std::path::PathBuf>,
+) -> Result<Settings, CliError> {
+    let settings = Settings::load(
+        config.config.as_deref(),
+        &Overrides {
+            model,
+            ..Overrides::default()
+        },
+    )?;
+    crate::telemetry::init(&settings.telemetry.log_format, "warn");
+    Ok(settings)
+}
+
+/// Load the model the settings name, within their size limits.
 pub fn load(settings: &Settings) -> Result<Model, CliError> {
     let limits = LoadLimits {
         max_file_bytes: settings.model.max_file_bytes,
