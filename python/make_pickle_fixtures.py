@@ -96,6 +96,11 @@ def main():
         json.dump(twin, f, indent=1, sort_keys=True)
     for proto in range(0, pickle.HIGHEST_PROTOCOL + 1):
         write("%s_arrays_p%d.pkl" % (NP, proto), pickle.dumps(a, protocol=proto))
+    # Small mixes of the same, cheap seeds for the mutation test (one per protocol).
+    mini = {k: a[k] for k in ("f2d", "U", "obj_str", "tree64", "scalar_f8", "i4_big", "shared1", "shared2")}
+    mini["tree64"] = mini["tree64"][:1]
+    for proto in range(0, pickle.HIGHEST_PROTOCOL + 1):
+        write("%s_mini_p%d.pkl" % (NP, proto), pickle.dumps(mini, protocol=proto))
     # A masked array, as found in GridSearchCV.cv_results_.
     masked = {"param_C": np.ma.masked_array([0.1, 1.0], mask=[False, True], dtype=object),
               "mean_test_score": np.array([0.9, 0.95])}
@@ -109,6 +114,26 @@ def main():
         for codec in ("zlib", "gzip", "bz2", "lzma", "xz", "lz4"):
             joblib.dump(jl, os.path.join(OUT, "%s_joblib_%s.joblib" % (NP, codec)), compress=(codec, 3))
         joblib.dump(jl, os.path.join(OUT, "%s_joblib_raw_p2.joblib" % NP), protocol=2)
+    # A stream without tell() gets no alignment padding (as joblib < 1.2 wrote every file).
+    if NP == "np2":
+        import io
+
+        class NoTell(io.RawIOBase):
+            def __init__(self):
+                self.buf = io.BytesIO()
+
+            def writable(self):
+                return True
+
+            def write(self, b):
+                return self.buf.write(b)
+
+            def tell(self):
+                raise io.UnsupportedOperation("tell")
+
+        sink = NoTell()
+        joblib.dump(jl, sink)
+        write("%s_joblib_noalign.joblib" % NP, sink.buf.getvalue())
     with open(os.path.join(OUT, "%s_joblib.json" % NP), "w") as f:
         json.dump({k: describe(v) for k, v in jl.items()}, f, indent=1, sort_keys=True)
 

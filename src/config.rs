@@ -141,7 +141,7 @@ impl Default for ModelSettings {
         ModelSettings {
             path: PathBuf::from("outputs/best_model.pkl"),
             max_file_bytes: 1 << 30,
-            max_decompressed_bytes: 2 << 30,
+            max_decompressed_bytes: 1 << 30,
         }
     }
 }

@@ -31,7 +31,7 @@ impl Default for LoadLimits {
     fn default() -> Self {
         LoadLimits {
             max_file_bytes: 1 << 30,
-            max_decompressed_bytes: 2 << 30,
+            max_decompressed_bytes: 1 << 30,
             pickle: Limits::default(),
         }
     }
@@ -246,10 +246,10 @@ fn input_estimator<'a>(heap: &'a Heap, root: &'a Value) -> Option<&'a Value> {
     None
 }
 
-fn input_facts(
-    heap: &Heap,
-    root: &Value,
-) -> Result<(Option<usize>, Option<Arc<[String]>>), LoadError> {
+/// `n_features_in_` and `feature_names_in_` of the estimator that first sees the input.
+type InputFacts = (Option<usize>, Option<Arc<[String]>>);
+
+fn input_facts(heap: &Heap, root: &Value) -> Result<InputFacts, LoadError> {
     let Some(first) = input_estimator(heap, root) else {
         return Ok((None, None));
     };

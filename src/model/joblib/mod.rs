@@ -202,9 +202,16 @@ fn lzma_family(data: &[u8], codec: Compression, max_bytes: usize) -> Result<Vec<
     if w.not_pickle {
         return Err(not_pickle_inside(codec, &w.out));
     }
-    result.map_err(|e| {
-        LoadError::Compression(format!("the {codec} data is corrupt or truncated: {e}"))
-    })?;
+    if let Err(e) = result {
+        let message = e.to_string();
+        // lzma-rs bounds its dictionary by `memlimit`; the dictionary never outgrows the output.
+        if message.contains("memory limit") {
+            return Err(cap_error(codec, max_bytes));
+        }
+        return Err(LoadError::Compression(format!(
+            "the {codec} data is corrupt or truncated: {message}"
+        )));
+    }
     if w.out.is_empty() {
         return Err(LoadError::Compression(format!(
             "the {codec} stream is empty"

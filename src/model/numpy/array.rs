@@ -65,6 +65,29 @@ impl NdArray {
         }
     }
 
+    /// Number of elements, checked against the data actually present (so a hand-built array with an
+    /// absurd shape fails instead of allocating).
+    fn checked_len(&self) -> Result<usize, LoadError> {
+        let count = self
+            .shape
+            .iter()
+            .try_fold(1usize, |acc, &d| acc.checked_mul(d));
+        let ok = match (&self.data, count) {
+            (ArrayData::Bytes(b), Some(n)) => n
+                .checked_mul(self.dtype.itemsize())
+                .is_some_and(|need| need <= b.len()),
+            (ArrayData::Objects(items), Some(n)) => n == items.len(),
+            (_, None) => false,
+        };
+        match (ok, count) {
+            (true, Some(n)) => Ok(n),
+            _ => Err(LoadError::numpy(format!(
+                "{} holds fewer elements than its shape needs",
+                self.describe()
+            ))),
+        }
+    }
+
     /// The bytes of the element at memory index `i`.
     fn element(&self, i: usize) -> Result<&[u8], LoadError> {
         let size = self.dtype.itemsize();
@@ -121,7 +144,7 @@ impl NdArray {
         if !matches!(kind, 'b' | 'i' | 'u' | 'f') {
             return Err(self.wrong_kind("an array of numbers"));
         }
-        let mut out = Vec::with_capacity(self.len());
+        let mut out = Vec::with_capacity(self.checked_len()?);
         for i in self.c_order() {
             let v = element_f64(self.element(i)?, kind, size, big_endian)
                 .ok_or_else(|| self.wrong_kind("an array of numbers"))?;
@@ -154,7 +177,7 @@ impl NdArray {
                     big_endian,
                 },
             ) => {
-                let mut out = Vec::with_capacity(self.len());
+                let mut out = Vec::with_capacity(self.checked_len()?);
                 for i in self.c_order() {
                     let v = element_i128(self.element(i)?, *kind, *size, *big_endian)
                         .and_then(|v| i64::try_from(v).ok())
@@ -215,7 +238,7 @@ impl NdArray {
         else {
             return Err(self.wrong_kind("an array of labels"));
         };
-        let mut out = Vec::with_capacity(self.len());
+        let mut out = Vec::with_capacity(self.checked_len()?);
         for i in self.c_order() {
             let b = self.element(i)?;
             let label = match kind {
@@ -278,7 +301,11 @@ impl NdArray {
                 kind,
                 size,
                 big_endian,
-            } if field.offset + size <= self.dtype.itemsize() => {
+            } if field
+                .offset
+                .checked_add(size)
+                .is_some_and(|end| end <= self.dtype.itemsize()) =>
+            {
                 Ok((field.offset, kind, size, big_endian))
             }
             _ => Err(LoadError::numpy(format!(
@@ -290,7 +317,7 @@ impl NdArray {
 
     pub(super) fn field_f64_impl(&self, name: &str) -> Result<Vec<f64>, LoadError> {
         let (offset, kind, size, big) = self.field_scalar(name)?;
-        let mut out = Vec::with_capacity(self.len());
+        let mut out = Vec::with_capacity(self.checked_len()?);
         for i in self.c_order() {
             let b = self.element(i)?.get(offset..).unwrap_or(&[]);
             out.push(element_f64(b, kind, size, big).ok_or_else(|| {
@@ -305,7 +332,7 @@ impl NdArray {
 
     pub(super) fn field_i64_impl(&self, name: &str) -> Result<Vec<i64>, LoadError> {
         let (offset, kind, size, big) = self.field_scalar(name)?;
-        let mut out = Vec::with_capacity(self.len());
+        let mut out = Vec::with_capacity(self.checked_len()?);
         for i in self.c_order() {
             let b = self.element(i)?.get(offset..).unwrap_or(&[]);
             let v = match kind {
@@ -361,8 +388,9 @@ mod tests {
             true,
         );
         let v = f3.to_f64_vec().unwrap();
-        // element [i,j,k] lives at i + 2j + 6k in Fortran memory.
-        assert_eq!(v[4 + 2], (1 + 2 * 1 + 6 * 2) as f64);
+        // C index 6 is [0,1,2], which lives at 0 + 2*1 + 6*2 = 14 in Fortran memory.
+        assert_eq!(v[6], 14.0);
+        assert_eq!(v[23], 23.0);
         assert_eq!(f3.describe(), "float64 (2, 3, 4)");
     }
 

@@ -145,8 +145,11 @@ impl DtypeCache {
         } else {
             items
         };
-        if let Some(Value::Str(order)) = s.first() {
-            big_endian = &**order == ">";
+        match s.first() {
+            Some(Value::Str(order)) => big_endian = &**order == ">",
+            // Python 2 pickles spell it as a byte string.
+            Some(Value::Bytes(order)) => big_endian = &**order == b">",
+            _ => {}
         }
         if !matches!(s.get(1), None | Some(Value::None)) {
             return Ok(None); // subarray dtype
@@ -179,12 +182,16 @@ impl DtypeCache {
         }
         let mut out = Vec::with_capacity(names.len());
         for name in names {
-            let Value::Str(name) = name else {
-                return Err(err("record dtype field name is not a str"));
+            // Python 2 pickles name fields with byte strings.
+            let key = name;
+            let name: String = match name {
+                Value::Str(s) => s.to_string(),
+                Value::Bytes(b) => String::from_utf8_lossy(b).into_owned(),
+                _ => return Err(err("record dtype field name is not a str")),
             };
             let spec = fields
                 .iter()
-                .find(|(k, _)| matches!(k, Value::Str(k) if k == name))
+                .find(|(k, _)| k == key)
                 .map(|(_, v)| v)
                 .ok_or_else(|| {
                     err(format!(
@@ -219,7 +226,7 @@ impl DtypeCache {
                 )));
             }
             out.push(Field {
-                name: name.to_string(),
+                name,
                 dtype,
                 offset,
             });

@@ -73,7 +73,9 @@ impl<'a> Machine<'a> {
         let (Some(first), Some(second)) = (first, self.heap.dict(b)) else {
             return Ok(state);
         };
+        let n = first.len() + second.len();
         let merged: Vec<_> = first.iter().chain(second).cloned().collect();
+        self.charge(n.saturating_mul(2 * super::machine::VALUE_COST))?;
         self.alloc(Node::Dict(merged))
     }
 

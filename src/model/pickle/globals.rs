@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use super::machine::Machine;
+use super::machine::{Machine, VALUE_COST};
 use crate::model::error::LoadError;
 use crate::model::numpy::pickled::{self, is_dtype_class};
 use crate::model::numpy::NdArray;
@@ -55,7 +55,13 @@ impl Machine<'_> {
     }
 
     /// Items of an iterable argument (list, tuple, set, frozenset).
-    fn iterable(&self, v: &Value, what: &str) -> Result<Vec<Value>, LoadError> {
+    fn iterable(&mut self, v: &Value, what: &str) -> Result<Vec<Value>, LoadError> {
+        if let Some(Node::List(x) | Node::Tuple(x) | Node::Set(x) | Node::FrozenSet(x)) =
+            self.heap.get(v)
+        {
+            let n = x.len();
+            self.charge(n.saturating_mul(VALUE_COST))?;
+        }
         match self.heap.get(v) {
             Some(Node::List(x) | Node::Tuple(x) | Node::Set(x) | Node::FrozenSet(x)) => {
                 Ok(x.clone())
@@ -67,7 +73,8 @@ impl Machine<'_> {
         }
     }
 
-    fn latin1(&self, s: &str) -> Result<Vec<u8>, LoadError> {
+    fn latin1(&mut self, s: &str) -> Result<Vec<u8>, LoadError> {
+        self.charge(s.len())?;
         s.chars()
             .map(|c| u8::try_from(u32::from(c)))
             .collect::<Result<Vec<u8>, _>>()
@@ -76,6 +83,14 @@ impl Machine<'_> {
 
     /// Store a decoded numpy array, charging its dtype against the field budget.
     pub(super) fn array_node(&mut self, array: NdArray) -> Result<Node, LoadError> {
+        // Array data may have been copied (object elements, bytearray or str buffers): charge it.
+        let copied = match &array.data {
+            crate::model::numpy::ArrayData::Objects(items) => {
+                items.len().saturating_mul(VALUE_COST)
+            }
+            crate::model::numpy::ArrayData::Bytes(b) => b.len(),
+        };
+        self.charge(copied)?;
         let weight = array.dtype.weight();
         self.field_budget = self.field_budget.checked_sub(weight).ok_or_else(|| {
             LoadError::limit(self.at, "too many record-dtype fields copied into arrays")
@@ -117,7 +132,9 @@ impl Machine<'_> {
                 }
                 "__newobj__" => {
                     let cls = self.class_arg(args.first(), "copyreg.__newobj__")?;
-                    return self.call_class(cls, args[1..].to_vec(), kwargs);
+                    let mut rest = args;
+                    rest.remove(0);
+                    return self.call_class(cls, rest, kwargs);
                 }
                 "__newobj_ex__" => {
                     let cls = self.class_arg(args.first(), "copyreg.__newobj_ex__")?;
@@ -162,7 +179,10 @@ impl Machine<'_> {
                     return self.alloc(node);
                 }
                 ("bytearray", []) => return self.alloc(Node::ByteArray(Vec::new())),
-                ("bytearray", [Value::Bytes(b)]) => return self.alloc(Node::ByteArray(b.to_vec())),
+                ("bytearray", [Value::Bytes(b)]) => {
+                    self.charge(b.len())?;
+                    return self.alloc(Node::ByteArray(b.to_vec()));
+                }
                 ("bytearray", [Value::Str(s), _]) => {
                     let b = self.latin1(s)?;
                     return self.alloc(Node::ByteArray(b));

@@ -16,12 +16,58 @@ use crate::model::value::{Global, Heap, Node, NodeId, Value};
 /// by many small arrays multiplying memory).
 const DTYPE_FIELD_BUDGET: usize = 1 << 20;
 
+/// Bytes the machine may copy out of values it already holds (argument tuples re-used through the
+/// memo, bytes turned into bytearrays, array data): a multiple of the input plus a fixed allowance.
+/// Without it a few memo GETs of one huge tuple could multiply memory without bound.
+const COPY_FACTOR: usize = 8;
+const COPY_ALLOWANCE: usize = 256 << 20;
+
+/// Charge for copying one `Value` (its size, rounded up).
+pub(super) const VALUE_COST: usize = 32;
+
 /// One pickle stream's private state (a nested joblib stream gets its own).
 #[derive(Default)]
 pub(super) struct Frame {
     stack: Vec<Value>,
     marks: Vec<usize>,
-    memo: HashMap<u64, Value>,
+    /// Memo keys are almost always dense from 0 (MEMOIZE, BINPUT): those live in a vector, any
+    /// others in a map.
+    memo_dense: Vec<Option<Value>>,
+    memo_sparse: HashMap<u64, Value>,
+    memo_len: usize,
+}
+
+impl Frame {
+    fn memo_get(&self, key: u64) -> Option<&Value> {
+        match usize::try_from(key) {
+            Ok(k) if k < self.memo_dense.len() => self.memo_dense[k].as_ref(),
+            _ => self.memo_sparse.get(&key),
+        }
+    }
+
+    fn memo_contains(&self, key: u64) -> bool {
+        self.memo_get(key).is_some()
+    }
+
+    fn memo_insert(&mut self, key: u64, v: Value) {
+        let is_new = !self.memo_contains(key);
+        match usize::try_from(key) {
+            // Grow the dense part only one step at a time, so a stray huge key cannot allocate.
+            Ok(k) if k <= self.memo_dense.len() && !self.memo_sparse.contains_key(&key) => {
+                if k == self.memo_dense.len() {
+                    self.memo_dense.push(Some(v));
+                } else {
+                    self.memo_dense[k] = Some(v);
+                }
+            }
+            _ => {
+                self.memo_sparse.insert(key, v);
+            }
+        }
+        if is_new {
+            self.memo_len += 1;
+        }
+    }
 }
 
 /// The machine: shared heap and caches, plus the stream being read.
@@ -34,6 +80,8 @@ pub(super) struct Machine<'a> {
     pub(super) pending_arrays: HashSet<NodeId>,
     pub(super) info: PickleInfo,
     pub(super) field_budget: usize,
+    /// Remaining copy allowance in bytes (see `COPY_FACTOR`).
+    pub(super) copy_budget: usize,
     /// Offset of the opcode being executed, for errors.
     pub(super) at: u64,
     /// Nesting of joblib object-array streams (only one level is allowed).
@@ -50,6 +98,10 @@ impl<'a> Machine<'a> {
             pending_arrays: HashSet::new(),
             info: PickleInfo::default(),
             field_budget: DTYPE_FIELD_BUDGET,
+            copy_budget: data
+                .len()
+                .saturating_mul(COPY_FACTOR)
+                .saturating_add(COPY_ALLOWANCE),
             at: 0,
             nested: 0,
         }
@@ -72,6 +124,17 @@ impl<'a> Machine<'a> {
 
     pub(super) fn err(&self, message: impl Into<String>) -> LoadError {
         LoadError::pickle(self.at, message)
+    }
+
+    /// Account for copying `bytes` bytes out of values already held.
+    pub(super) fn charge(&mut self, bytes: usize) -> Result<(), LoadError> {
+        self.copy_budget = self.copy_budget.checked_sub(bytes).ok_or_else(|| {
+            LoadError::limit(
+                self.at,
+                "the pickle re-uses its own values so often that copying them would exhaust memory",
+            )
+        })?;
+        Ok(())
     }
 
     pub(super) fn alloc(&mut self, node: Node) -> Result<Value, LoadError> {
@@ -129,20 +192,19 @@ impl<'a> Machine<'a> {
 
     fn memo_put(&self, f: &mut Frame, key: u64) -> Result<(), LoadError> {
         let v = self.top(f)?;
-        if f.memo.len() >= self.limits.max_memo && !f.memo.contains_key(&key) {
+        if f.memo_len >= self.limits.max_memo && !f.memo_contains(key) {
             return Err(LoadError::limit(
                 self.at,
                 format!("more than {} memo entries", self.limits.max_memo),
             ));
         }
-        f.memo.insert(key, v);
+        f.memo_insert(key, v);
         Ok(())
     }
 
     fn memo_get(&self, f: &mut Frame, key: u64) -> Result<(), LoadError> {
         let v = f
-            .memo
-            .get(&key)
+            .memo_get(key)
             .cloned()
             .ok_or_else(|| self.err(format!("memo key {key} was never stored")))?;
         self.push(f, v)
@@ -432,6 +494,8 @@ impl<'a> Machine<'a> {
                     let args = self.pop(&mut f)?;
                     let cls = self.pop(&mut f)?;
                     let args = self.args_of(&args, "NEWOBJ_EX")?;
+                    let n = self.heap.dict(&kwargs).map_or(0, <[_]>::len);
+                    self.charge(n.saturating_mul(2 * VALUE_COST))?;
                     let kwargs = match self.heap.dict(&kwargs) {
                         Some(d) => d.to_vec(),
                         None => return Err(self.err("NEWOBJ_EX keyword arguments are not a dict")),
@@ -478,7 +542,7 @@ impl<'a> Machine<'a> {
                     self.memo_put(&mut f, u64::from(k))?;
                 }
                 op::MEMOIZE => {
-                    let k = f.memo.len() as u64;
+                    let k = f.memo_len as u64;
                     self.memo_put(&mut f, k)?;
                 }
                 op::GET => {
@@ -523,7 +587,7 @@ impl<'a> Machine<'a> {
     }
 
     fn pairs(&self, items: Vec<Value>) -> Result<Vec<(Value, Value)>, LoadError> {
-        if items.len() % 2 != 0 {
+        if !items.len().is_multiple_of(2) {
             return Err(self.err("a dict needs an even number of items (keys and values)"));
         }
         let mut out = Vec::with_capacity(items.len() / 2);
@@ -535,7 +599,12 @@ impl<'a> Machine<'a> {
     }
 
     /// The items of an argument tuple (or list).
-    fn args_of(&self, args: &Value, what: &str) -> Result<Vec<Value>, LoadError> {
+    fn args_of(&mut self, args: &Value, what: &str) -> Result<Vec<Value>, LoadError> {
+        let n = match self.heap.get(args) {
+            Some(Node::Tuple(items)) | Some(Node::List(items)) => items.len(),
+            _ => 0,
+        };
+        self.charge(n.saturating_mul(VALUE_COST))?;
         match self.heap.get(args) {
             Some(Node::Tuple(items)) | Some(Node::List(items)) => Ok(items.clone()),
             _ => Err(self.err(format!(
