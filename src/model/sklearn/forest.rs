@@ -1,7 +1,7 @@
 //! RandomForest and ExtraTrees classifiers and regressors: every tree in `estimators_` is packed
 //! into one arena, and predictions average the trees' probabilities or values in order.
 
-use super::tree::common::{self, older_than};
+use super::tree::common::{self, older_than_patch};
 use super::tree::nodes::PackedTrees;
 use super::tree::{normalize_counts, task_of, with_classes, Task, TreeEnsemble};
 use super::Estimator;
@@ -17,7 +17,7 @@ pub fn build(obj: ObjView<'_>, depth: usize) -> Result<Estimator, LoadError> {
     common::require_single_output(&obj)?;
     let n_features = common::n_features(&obj)?;
     let (task, width) = task_of(&obj)?;
-    let legacy = matches!(task, Task::Classifier { .. }) && older_than(&obj, 1, 4);
+    let legacy = matches!(task, Task::Classifier { .. }) && older_than_patch(&obj, 1, 4, 1);
     let members = obj.seq("estimators_")?;
     if members.is_empty() {
         return Err(obj.error("estimators_", "is empty; the forest has no trees"));

@@ -65,6 +65,8 @@ pub const SUPPORTED: &[&str] = &[
     "GradientBoostingRegressor",
     "HistGradientBoostingClassifier",
     "HistGradientBoostingRegressor",
+    "DummyClassifier",
+    "DummyRegressor",
 ];
 
 /// Rebuild the estimator a value refers to. `depth` counts nesting and is bounded by [`MAX_DEPTH`].
@@ -106,6 +108,7 @@ pub fn build(heap: &Heap, value: &Value, depth: usize) -> Result<Estimator, Load
         "HistGradientBoostingClassifier" | "HistGradientBoostingRegressor" => {
             hist_gradient_boosting::build(obj)
         }
+        "DummyClassifier" | "DummyRegressor" => dummy::build(obj),
         _ => Err(unsupported(&obj.full_name())),
     }
 }

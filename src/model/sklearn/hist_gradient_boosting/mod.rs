@@ -47,6 +47,12 @@ pub fn build(obj: ObjView<'_>) -> Result<Estimator, LoadError> {
     } else {
         obj.usize("_n_features")?
     };
+    if n_features == 0 {
+        return Err(obj.error(
+            "n_features_in_",
+            "is 0; a fitted model has at least one feature",
+        ));
+    }
     let k = obj.usize("n_trees_per_iteration_")?;
     let loss = obj.opt_str("loss").unwrap_or("");
     let (classes, link) = if obj.class_name() == "HistGradientBoostingClassifier" {
@@ -78,7 +84,11 @@ pub fn build(obj: ObjView<'_>) -> Result<Estimator, LoadError> {
         }
         (None, link)
     };
-    let baseline = obj.array("_baseline_prediction")?.to_f64_vec()?;
+    // An array of shape (1, k) in current versions; a plain float in some older binary models.
+    let baseline = match obj.req("_baseline_prediction")? {
+        Value::Float(f) => vec![*f],
+        _ => obj.array("_baseline_prediction")?.to_f64_vec()?,
+    };
     if baseline.len() != k {
         return Err(obj.error(
             "_baseline_prediction",
@@ -277,3 +287,6 @@ impl Predictor for HistGradientBoosting {
         self.summary.clone()
     }
 }
+
+#[cfg(test)]
+mod tests;

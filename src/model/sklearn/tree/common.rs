@@ -9,23 +9,36 @@ use crate::model::data::Label;
 use crate::model::error::{LoadError, PredictError};
 use crate::model::value::{scalar_i64, ObjView, Value};
 
-/// `(major, minor)` of the scikit-learn that wrote the estimator, from `_sklearn_version`.
-/// `None` when the attribute is absent or unreadable.
-pub fn sklearn_version(obj: &ObjView<'_>) -> Option<(u32, u32)> {
+/// `(major, minor, patch)` of the scikit-learn that wrote the estimator, from `_sklearn_version`
+/// (a missing or non-numeric patch, as in `1.4.dev0`, counts as 0). `None` when absent or unreadable.
+pub fn sklearn_version(obj: &ObjView<'_>) -> Option<(u32, u32, u32)> {
     let text = obj.opt_str("_sklearn_version")?;
     let mut parts = text.split('.');
-    let major = parts.next()?.trim().parse().ok()?;
-    let minor_text: String = parts
-        .next()?
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect();
-    Some((major, minor_text.parse().ok()?))
+    let mut number = |required: bool| -> Option<u32> {
+        let digits: String = parts
+            .next()
+            .unwrap_or("")
+            .trim()
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        match digits.parse() {
+            Ok(n) => Some(n),
+            Err(_) if !required => Some(0),
+            Err(_) => None,
+        }
+    };
+    Some((number(true)?, number(true)?, number(false)?))
 }
 
 /// Was the estimator written by a scikit-learn older than `major.minor`? Unknown versions count as new.
 pub fn older_than(obj: &ObjView<'_>, major: u32, minor: u32) -> bool {
-    matches!(sklearn_version(obj), Some(v) if v < (major, minor))
+    older_than_patch(obj, major, minor, 0)
+}
+
+/// Was the estimator written by a scikit-learn older than `major.minor.patch`?
+pub fn older_than_patch(obj: &ObjView<'_>, major: u32, minor: u32, patch: u32) -> bool {
+    matches!(sklearn_version(obj), Some(v) if v < (major, minor, patch))
 }
 
 /// numpy's pairwise summation (`np.sum` over a contiguous row), so normalisers match bit for bit.
@@ -147,12 +160,16 @@ pub fn require_single_output(obj: &ObjView<'_>) -> Result<(), LoadError> {
     }
 }
 
-/// `n_features_in_` (scikit-learn ≥ 1.0) or the older `n_features_`.
+/// `n_features_in_` (scikit-learn ≥ 1.0) or the older `n_features_`; at least 1.
 pub fn n_features(obj: &ObjView<'_>) -> Result<usize, LoadError> {
-    if obj.has("n_features_in_") {
-        obj.usize("n_features_in_")
+    let attr = if obj.has("n_features_in_") {
+        "n_features_in_"
     } else {
-        obj.usize("n_features_")
+        "n_features_"
+    };
+    match obj.usize(attr)? {
+        0 => Err(obj.error(attr, "is 0; a fitted model has at least one feature")),
+        n => Ok(n),
     }
 }
 
@@ -174,12 +191,42 @@ mod tests {
     #[test]
     fn pairwise_sum_uses_eight_accumulators() {
         let a: Vec<f64> = (0..11).map(|i| 0.1 * f64::from(i) + 1e-17).collect();
-        let r: Vec<f64> = (0..8)
-            .map(|j| a[j] + if j < 8 { 0.0 } else { 0.0 })
-            .collect();
+        let r = &a[..8];
         let expected =
             ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7])) + a[8] + a[9] + a[10];
         assert_eq!(pairwise_sum(&a), expected);
+    }
+
+    #[test]
+    fn versions_compare_with_patch_level() {
+        use crate::model::sklearn::tree::testutil::{object, str_value};
+        use crate::model::value::Heap;
+        let mut heap = Heap::new();
+        for (text, expected) in [
+            ("1.4.0", Some((1, 4, 0))),
+            ("1.4.1.post1", Some((1, 4, 1))),
+            ("1.5.dev0", Some((1, 5, 0))),
+            ("1.3", Some((1, 3, 0))),
+            ("garbage", None),
+        ] {
+            let v = object(
+                &mut heap,
+                "sklearn.tree",
+                "X",
+                vec![("_sklearn_version", str_value(text))],
+            );
+            let view = heap.estimator(&v).expect("view");
+            assert_eq!(sklearn_version(&view), expected, "{text}");
+        }
+        let v = object(
+            &mut heap,
+            "sklearn.tree",
+            "X",
+            vec![("_sklearn_version", str_value("1.4.0"))],
+        );
+        let view = heap.estimator(&v).expect("view");
+        assert!(older_than_patch(&view, 1, 4, 1));
+        assert!(!older_than(&view, 1, 4));
     }
 
     #[test]

@@ -3,6 +3,8 @@
 
 pub mod common;
 pub mod nodes;
+#[cfg(test)]
+pub mod testutil;
 
 use std::sync::Arc;
 
@@ -13,14 +15,14 @@ use crate::model::data::{Label, Output};
 use crate::model::error::{LoadError, PredictError};
 use crate::model::estimator::{Predictor, Summary};
 use crate::model::value::ObjView;
-use common::{argmax, older_than, pairwise_sum};
+use common::{argmax, older_than_patch, pairwise_sum};
 use nodes::{NanPolicy, PackedTrees};
 
 /// What a tree ensemble predicts.
 #[derive(Clone, Debug)]
 pub enum Task {
-    /// Leaves hold class fractions; `normalize` divides each tree's leaf by its sum at predict time
-    /// (scikit-learn < 1.4 stored weighted counts and normalised in `predict_proba`).
+    /// Leaves hold class fractions (scikit-learn ≥ 1.4.1) or weighted counts (older, normalised in
+    /// `predict_proba`; forests get them normalised at load time).
     Classifier {
         classes: Arc<[Label]>,
     },
@@ -34,7 +36,7 @@ pub struct TreeEnsemble {
     pub trees: PackedTrees,
     pub n_features: usize,
     pub task: Task,
-    /// A single pre-1.4 classifier tree: predict takes argmax of the raw counts, proba normalises them.
+    /// A single pre-1.4.1 classifier tree: predict takes argmax of the raw counts, proba normalises them.
     pub normalize_at_predict: bool,
 }
 
@@ -54,7 +56,7 @@ pub fn build(obj: ObjView<'_>) -> Result<Estimator, LoadError> {
     let n_features = common::n_features(&obj)?;
     let tree = obj.estimator("tree_")?;
     let (task, width) = task_of(&obj)?;
-    let legacy = matches!(task, Task::Classifier { .. }) && older_than(&obj, 1, 4);
+    let legacy = matches!(task, Task::Classifier { .. }) && older_than_patch(&obj, 1, 4, 1);
     let mut trees = PackedTrees::new(width);
     trees.push(&tree, n_features, |_| {})?;
     let summary = Summary::new(obj.class_name())
@@ -90,21 +92,25 @@ pub fn with_classes(summary: Summary, task: &Task) -> Summary {
 
 impl TreeEnsemble {
     /// Sum of each tree's leaf values per row, divided by the number of trees (scikit-learn's order).
+    /// Trees are the outer loop so one tree's nodes stay in cache across the batch; each cell still
+    /// receives its trees in order, so the sums are bit-identical to scikit-learn's.
     fn average(&self, rows: &[f32], n_rows: usize, width: usize) -> Array2<f64> {
         let mut out = Array2::<f64>::zeros((n_rows, width));
         let n_trees = self.trees.n_trees() as f64;
-        for (r, mut acc) in out.rows_mut().into_iter().enumerate() {
-            let row = rows
-                .get(r * self.n_features..(r + 1) * self.n_features)
-                .unwrap_or(&[]);
+        if let Some(buf) = out.as_slice_mut() {
             for &root in self.trees.roots() {
-                let leaf = self.trees.leaf(root, row, NanPolicy::Follow);
-                for (a, v) in acc.iter_mut().zip(self.trees.value(leaf)) {
-                    *a += v;
+                for (acc, row) in buf
+                    .chunks_exact_mut(width)
+                    .zip(rows.chunks_exact(self.n_features))
+                {
+                    let leaf = self.trees.leaf(root, row, NanPolicy::Follow);
+                    for (a, v) in acc.iter_mut().zip(self.trees.value(leaf)) {
+                        *a += v;
+                    }
                 }
             }
-            acc.mapv_inplace(|a| a / n_trees);
         }
+        out.mapv_inplace(|a| a / n_trees);
         out
     }
 

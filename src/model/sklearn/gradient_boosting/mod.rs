@@ -2,22 +2,23 @@
 //! then the loss's inverse link (expit, softmax, or identity), following scikit-learn's own maths
 //! for both the pre-1.4 `_gb_losses` and the current `_loss` module.
 
+mod init;
+
 use std::sync::Arc;
 
 use ndarray::{Array2, ArrayView2};
 
-use super::dummy::{self, Dummy};
-use super::tree::common::{self, argmax, expit, logit, older_than, pairwise_sum, softmax_in_place};
+use super::tree::common::{self, argmax, expit, older_than, pairwise_sum, softmax_in_place};
 use super::tree::nodes::{NanPolicy, PackedTrees};
 use super::Estimator;
 use crate::model::data::{Label, Output};
 use crate::model::error::{LoadError, PredictError};
 use crate::model::estimator::{Predictor, Summary};
-use crate::model::value::{ObjView, Value};
+use crate::model::value::ObjView;
 
 /// How raw scores become predictions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Link {
+pub(crate) enum Link {
     Identity,
     /// Binary log-loss: p = expit(raw).
     Logit,
@@ -26,10 +27,9 @@ enum Link {
     /// Multiclass log-loss: p = softmax(raw).
     Multinomial,
 }
-
 /// Where the raw scores start.
 #[derive(Debug)]
-enum Init {
+pub(crate) enum Init {
     /// `init='zero'`.
     Zero,
     /// A constant raw score per output (Dummy priors, computed at load time).
@@ -37,7 +37,6 @@ enum Init {
     /// Any other estimator: its predictions go through the link at predict time.
     Estimator(Box<dyn Predictor>),
 }
-
 #[derive(Debug)]
 pub struct GradientBoosting {
     summary: Summary,
@@ -85,7 +84,7 @@ pub fn build(obj: ObjView<'_>, depth: usize) -> Result<Estimator, LoadError> {
     };
     let learning_rate = obj.f64("learning_rate")?;
     let trees = stages(&obj, n_features, k, learning_rate)?;
-    let init = read_init(&obj, link, legacy, k, depth)?;
+    let init = init::read_init(&obj, link, legacy, k, depth)?;
     let mut summary = Summary::new(obj.class_name())
         .detail("n_estimators", trees.n_trees() / k.max(1))
         .detail("n_features", n_features)
@@ -106,7 +105,6 @@ pub fn build(obj: ObjView<'_>, depth: usize) -> Result<Estimator, LoadError> {
         legacy,
     })))
 }
-
 /// `estimators_`: an object array (n_stages × k) of DecisionTreeRegressor, packed stage by stage.
 /// Leaf values are pre-multiplied by the learning rate, exactly as `scale * value` in scikit-learn.
 fn stages(
@@ -149,87 +147,11 @@ fn stages(
                 .estimator(v)
                 .and_then(|est| est.estimator("tree_"))
                 .map_err(|e| obj.error(&at, e))?;
-            trees.push(&tree, n_features, |v| {
-                v.iter_mut().for_each(|x| *x = lr * *x)
-            })?;
+            trees.push(&tree, n_features, |v| v.iter_mut().for_each(|x| *x *= lr))?;
         }
     }
     Ok(trees)
 }
-
-fn read_init(
-    obj: &ObjView<'_>,
-    link: Link,
-    legacy: bool,
-    k: usize,
-    depth: usize,
-) -> Result<Init, LoadError> {
-    let value = obj.req("init_")?;
-    if let Value::Str(s) = value {
-        return match &**s {
-            "zero" => Ok(Init::Zero),
-            other => Err(obj.error("init_", format!("unknown init {other:?}"))),
-        };
-    }
-    let init = obj.estimator("init_")?;
-    if matches!(init.class_name(), "DummyClassifier" | "DummyRegressor") {
-        let model = dummy::read(&init).map_err(|e| obj.error("init_", e))?;
-        let raw = match (&model.dummy, link) {
-            (Dummy::Regressor { constant }, Link::Identity) => vec![*constant],
-            (Dummy::Classifier { proba, .. }, l) if l != Link::Identity => {
-                init_raw(proba, link, legacy)
-            }
-            _ => return Err(obj.error("init_", "does not match the model's task")),
-        };
-        if raw.len() != k {
-            return Err(obj.error(
-                "init_",
-                format!("gives {} outputs, expected {k}", raw.len()),
-            ));
-        }
-        return Ok(Init::Constant(raw));
-    }
-    match super::build(obj.heap, value, depth + 1)? {
-        Estimator::Predictor(p) => Ok(Init::Estimator(p)),
-        _ => Err(obj.error("init_", "must be a single classifier or regressor")),
-    }
-}
-
-/// `_init_raw_predictions` for one row of init probabilities (classifiers only).
-fn init_raw(proba: &[f64], link: Link, legacy: bool) -> Vec<f64> {
-    let eps = if legacy {
-        f64::from(f32::EPSILON)
-    } else {
-        f64::EPSILON
-    };
-    let clip = |p: f64| p.clamp(eps, 1.0 - eps);
-    match link {
-        Link::Logit | Link::HalfLogit => {
-            let p = clip(proba.get(1).copied().unwrap_or(0.0));
-            let raw = if legacy {
-                (p / (1.0 - p)).ln()
-            } else {
-                logit(p)
-            };
-            vec![if link == Link::HalfLogit {
-                0.5 * raw
-            } else {
-                raw
-            }]
-        }
-        Link::Multinomial => {
-            let logs: Vec<f64> = proba.iter().map(|&p| clip(p).ln()).collect();
-            if legacy {
-                return logs;
-            }
-            // log(p / gmean(p)), gmean = exp(mean(log p)).
-            let gm = (pairwise_sum(&logs) / logs.len() as f64).exp();
-            proba.iter().map(|&p| (clip(p) / gm).ln()).collect()
-        }
-        Link::Identity => proba.to_vec(),
-    }
-}
-
 impl GradientBoosting {
     /// The raw scores (rows × k) before the inverse link.
     fn raw(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>, PredictError> {
@@ -243,15 +165,18 @@ impl GradientBoosting {
             }),
             Init::Estimator(p) => self.estimator_init(p.as_ref(), &rows, n_rows, &mut raw)?,
         }
-        let roots = self.trees.roots();
-        for (r, mut out) in raw.rows_mut().into_iter().enumerate() {
-            let row = rows
-                .get(r * self.n_features..(r + 1) * self.n_features)
-                .unwrap_or(&[]);
-            for stage in roots.chunks_exact(self.k) {
-                for (o, &root) in out.iter_mut().zip(stage) {
+        // Stage-major, like predict_stages: each cell gets its stages in order.
+        if let Some(buf) = raw.as_slice_mut() {
+            for (idx, &root) in self.trees.roots().iter().enumerate() {
+                let k = idx % self.k;
+                for (out, row) in buf
+                    .chunks_exact_mut(self.k)
+                    .zip(rows.chunks_exact(self.n_features))
+                {
                     let leaf = self.trees.leaf(root, row, NanPolicy::Right);
-                    *o += self.trees.value(leaf).first().copied().unwrap_or(0.0);
+                    if let (Some(o), Some(v)) = (out.get_mut(k), self.trees.value(leaf).first()) {
+                        *o += v;
+                    }
                 }
             }
         }
@@ -284,7 +209,7 @@ impl GradientBoosting {
                 ..
             } if self.link != Link::Identity => {
                 for (mut out, prow) in raw.rows_mut().into_iter().zip(proba.rows()) {
-                    let v = init_raw(&prow.to_vec(), self.link, self.legacy);
+                    let v = init::init_raw(&prow.to_vec(), self.link, self.legacy);
                     if v.len() != out.len() {
                         return Err(unsupported());
                     }
@@ -351,7 +276,6 @@ impl Predictor for GradientBoosting {
         self.summary.clone()
     }
 }
-
 /// scikit-learn < 1.4: `nan_to_num(exp(raw - logsumexp(raw)))`.
 fn legacy_softmax(row: &mut [f64]) {
     let max = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
@@ -364,28 +288,4 @@ fn legacy_softmax(row: &mut [f64]) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn init_raw_binary_is_logit_of_positive_prior() {
-        let raw = init_raw(&[0.25, 0.75], Link::Logit, false);
-        assert!((raw[0] - 3f64.ln()).abs() < 1e-15);
-        let half = init_raw(&[0.25, 0.75], Link::HalfLogit, true);
-        assert!((half[0] - 0.5 * 3f64.ln()).abs() < 1e-15);
-    }
-
-    #[test]
-    fn init_raw_multiclass_is_centred_in_new_versions() {
-        let raw = init_raw(&[0.2, 0.3, 0.5], Link::Multinomial, false);
-        assert!(raw.iter().sum::<f64>().abs() < 1e-12);
-        let old = init_raw(&[0.2, 0.3, 0.5], Link::Multinomial, true);
-        assert!((old[0] - 0.2f64.ln()).abs() < 1e-15);
-    }
-
-    #[test]
-    fn init_raw_clips_zero_probabilities() {
-        let raw = init_raw(&[1.0, 0.0], Link::Logit, false);
-        assert!(raw[0].is_finite() && raw[0] < -30.0);
-    }
-}
+mod tests;
