@@ -1,5 +1,6 @@
-//! The worker loop: connect, declare, consume; gather deliveries into micro-batches, predict each batch
-//! on a blocking thread, reply and settle; reconnect with backoff on broker loss; drain on shutdown.
+//! The worker loop: connect, declare, consume; gather deliveries into micro-batches, predict each batch,
+//! publish the replies and pass the batch to the settler (pipelined: confirms are awaited while the next
+//! batches are predicted); reconnect with backoff on broker loss; drain on shutdown.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,6 +16,7 @@ use tokio::sync::watch;
 use tokio::time::{timeout, timeout_at, Instant};
 
 use super::connection::{self, Backoff};
+use super::settler::Pipeline;
 use super::{settle, topology, BrokerError};
 use crate::config::Settings;
 use crate::health::Readiness;
@@ -138,10 +140,15 @@ async fn consume(
     let mut tick = tokio::time::interval(refresh);
     let wait = Duration::from_millis(s.worker.batch_wait_ms);
     let channels = (&consume_ch, &publish_ch);
+    // Unacked requests are bounded by prefetch, so batches in the pipeline are too; the channel depth
+    // only has to be large enough that submitting never waits in normal operation.
+    let depth = usize::from(s.worker.prefetch) / s.worker.batch_size.max(1) + 2;
+    let mut pipeline = Pipeline::start(consume_ch.clone(), depth);
     loop {
         let next = tokio::select! {
             biased;
-            _ = requested(shutdown) => return drain(w, &mut consumer, channels).await,
+            _ = requested(shutdown) => return drain(w, &mut consumer, channels, pipeline).await,
+            e = pipeline.failed() => return Err(e),
             _ = tick.tick() => { w.ready(); continue; }
             next = consumer.next() => next,
         };
@@ -151,8 +158,10 @@ async fn consume(
             None => return Err(cancelled()),
         };
         let (batch, ended) = gather(&mut consumer, first, s.worker.batch_size, wait).await?;
-        process(w, channels, batch).await?;
+        process(w, channels.1, &mut pipeline, batch).await?;
         if ended {
+            // Settle what was answered before giving the rest back to the broker.
+            let _ = timeout(Duration::from_secs(5), pipeline.finish()).await;
             return Err(cancelled());
         }
     }
@@ -187,28 +196,43 @@ async fn gather(
     Ok((batch, false))
 }
 
-/// Predict one micro-batch on a blocking thread, then reply and settle.
+/// Request bytes below which a batch is predicted on the async thread: spawning a blocking task costs
+/// more than parsing and predicting a few kilobytes of rows.
+const INLINE_BYTES: usize = 32 * 1024;
+
+fn respond(model: &Model, schema: &Schema, batch: &[Delivery]) -> Vec<protocol::Reply> {
+    let messages: Vec<Message> = batch
+        .iter()
+        .map(|d| Message {
+            body: &d.data,
+            content_type: d.properties.content_type().as_ref().map(|c| c.as_str()),
+        })
+        .collect();
+    protocol::respond_guarded(|b| model.predict(b), schema, &messages)
+}
+
+/// Predict one micro-batch (small ones inline, larger ones on a blocking thread), publish the replies
+/// and hand the batch to the settler, which acks it once its confirms arrive.
 async fn process(
     w: &Worker,
-    (consume_ch, publish_ch): (&Channel, &Channel),
+    publish_ch: &Channel,
+    pipeline: &mut Pipeline,
     batch: Vec<Delivery>,
 ) -> Result<(), BrokerError> {
-    let model = Arc::clone(&w.model);
-    let schema = Arc::clone(&w.schema);
-    let (batch, replies) = tokio::task::spawn_blocking(move || {
-        let messages: Vec<Message> = batch
-            .iter()
-            .map(|d| Message {
-                body: &d.data,
-                content_type: d.properties.content_type().as_ref().map(|c| c.as_str()),
-            })
-            .collect();
-        let replies = protocol::respond_guarded(|b| model.predict(b), &schema, &messages);
-        drop(messages);
+    let bytes: usize = batch.iter().map(|d| d.data.len()).sum();
+    let (batch, replies) = if bytes <= INLINE_BYTES {
+        let replies = respond(&w.model, &w.schema, &batch);
         (batch, replies)
-    })
-    .await
-    .map_err(|e| BrokerError::Other(format!("the prediction task failed: {e}")))?;
+    } else {
+        let model = Arc::clone(&w.model);
+        let schema = Arc::clone(&w.schema);
+        tokio::task::spawn_blocking(move || {
+            let replies = respond(&model, &schema, &batch);
+            (batch, replies)
+        })
+        .await
+        .map_err(|e| BrokerError::Other(format!("the prediction task failed: {e}")))?
+    };
     for (d, r) in batch.iter().zip(&replies) {
         if let Some(code) = r.error {
             tracing::info!(
@@ -218,16 +242,9 @@ async fn process(
             );
         }
     }
-    let settled = settle::reply_and_settle(
-        consume_ch,
-        publish_ch,
-        &w.settings.queues.results,
-        &batch,
-        &replies,
-    )
-    .await?;
-    tracing::debug!(size = batch.len(), ?settled, "batch settled");
-    Ok(())
+    let published =
+        settle::publish(publish_ch, &w.settings.queues.results, &batch, &replies).await?;
+    pipeline.submit(published).await
 }
 
 /// Shutdown: stop consuming, answer what was already delivered, then close, all within the deadline.
@@ -235,6 +252,7 @@ async fn drain(
     w: &Worker,
     consumer: &mut Consumer,
     channels: (&Channel, &Channel),
+    mut pipeline: Pipeline,
 ) -> Result<(), BrokerError> {
     w.not_ready();
     let s = &w.settings.worker;
@@ -251,11 +269,13 @@ async fn drain(
             let first = next.map_err(|e| BrokerError::lost("draining", &e))?;
             let (batch, ended) = gather(consumer, first, s.batch_size, wait).await?;
             answered += batch.len();
-            process(w, channels, batch).await?;
+            process(w, channels.1, &mut pipeline, batch).await?;
             if ended {
                 break;
             }
         }
+        let settled = pipeline.finish().await?;
+        tracing::debug!(?settled, "pipeline settled");
         Ok::<usize, BrokerError>(answered)
     };
     match timeout_at(deadline, work).await {

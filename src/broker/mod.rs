@@ -3,6 +3,7 @@
 pub mod connection;
 pub mod consumer;
 pub mod settle;
+pub mod settler;
 pub mod shutdown;
 pub mod topology;
 

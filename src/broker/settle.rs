@@ -1,10 +1,11 @@
-//! Replies and acknowledgements for one micro-batch: publish every reply (confirms on), wait for the
-//! confirms, then reject the never-succeed requests (to the dead-letter queue) and ack the rest with one
+//! Replies and acknowledgements for one micro-batch: publish every reply (confirms on), later wait for
+//! the confirms, reject the never-succeed requests (to the dead-letter queue) and ack the rest with a
 //! `multiple=true` ack. Nothing is acked before its reply is confirmed; on a broker failure nothing is acked.
 
+use futures_util::future::try_join_all;
 use lapin::message::Delivery;
 use lapin::options::{BasicAckOptions, BasicNackOptions, BasicPublishOptions, BasicRejectOptions};
-use lapin::{BasicProperties, Channel, Confirmation};
+use lapin::{BasicProperties, Channel, Confirmation, PublisherConfirm};
 
 use super::BrokerError;
 use crate::protocol::{Disposition, Reply};
@@ -52,56 +53,83 @@ pub fn reply_route<'a>(request: &'a BasicProperties, results_queue: &'a str) -> 
         .unwrap_or(results_queue)
 }
 
-/// Publish the replies of a batch and settle its deliveries (same order, same length).
-pub async fn reply_and_settle(
-    consume: &Channel,
+/// One batch whose replies are published and whose confirms may still be outstanding: each request's
+/// delivery tag (on the consuming channel), the confirm of its reply, and what to do once confirmed.
+pub struct Outstanding {
+    entries: Vec<(u64, PublisherConfirm, Fate)>,
+}
+
+impl Outstanding {
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+/// Publish the replies of a batch (same order, same length as `deliveries`) without waiting for their
+/// confirms. The publishes are issued together so that their frames go out in one write, not one
+/// round-trip through lapin's I/O loop per reply.
+pub async fn publish(
     publish: &Channel,
     results_queue: &str,
     deliveries: &[Delivery],
     replies: &[Reply],
-) -> Result<Settled, BrokerError> {
-    let mut confirms = Vec::with_capacity(replies.len());
-    for (delivery, reply) in deliveries.iter().zip(replies) {
+) -> Result<Outstanding, BrokerError> {
+    let options = BasicPublishOptions {
+        mandatory: true,
+        ..BasicPublishOptions::default()
+    };
+    let sends = deliveries.iter().zip(replies).map(|(delivery, reply)| {
         let route = reply_route(&delivery.properties, results_queue);
         let props = reply_properties(&delivery.properties, &reply.content_type);
-        let options = BasicPublishOptions {
-            mandatory: true,
-            ..BasicPublishOptions::default()
-        };
-        let confirm = publish
-            .basic_publish("".into(), route.into(), options, &reply.body, props)
-            .await
-            .map_err(|e| BrokerError::lost("publishing a reply", &e))?;
-        confirms.push(confirm);
-    }
-    let mut fates = Vec::with_capacity(confirms.len());
-    for ((confirm, reply), delivery) in confirms.into_iter().zip(replies).zip(deliveries) {
+        publish.basic_publish("".into(), route.into(), options, &reply.body, props)
+    });
+    let confirms = try_join_all(sends)
+        .await
+        .map_err(|e| BrokerError::lost("publishing a reply", &e))?;
+    let entries = deliveries
+        .iter()
+        .zip(replies)
+        .zip(confirms)
+        .map(|((d, r), c)| (d.delivery_tag, c, fate_of(r)))
+        .collect();
+    Ok(Outstanding { entries })
+}
+
+/// Wait for a batch's confirms (in delivery order), then reject the never-succeed requests (to the
+/// dead-letter queue) and requeue the ones whose reply the broker refused. Returns the counts and the
+/// highest tag to ack: the caller acks it with `multiple=true` once every lower tag is settled, which
+/// holds when batches are settled in delivery order (rejects and requeues go out before that ack).
+pub async fn confirm_batch(
+    consume: &Channel,
+    batch: Outstanding,
+) -> Result<(Settled, Option<u64>), BrokerError> {
+    let mut settled = Settled::default();
+    let mut last_ack = None;
+    for (tag, confirm, fate) in batch.entries {
         let confirmation = confirm
             .await
             .map_err(|e| BrokerError::lost("waiting for a reply's confirm", &e))?;
         let fate = match confirmation {
             Confirmation::Nack(_) => {
                 tracing::warn!(
-                    delivery_tag = delivery.delivery_tag,
+                    delivery_tag = tag,
                     "the broker refused a reply (nack); the request is requeued"
                 );
                 Fate::Requeue
             }
-            Confirmation::Ack(Some(_)) => {
+            Confirmation::Ack(Some(returned)) => {
                 tracing::warn!(
-                    reply_to = reply_route(&delivery.properties, results_queue),
+                    reply_to = %returned.delivery.routing_key,
                     "reply was unroutable (no such reply queue); the requester is gone, so it is dropped"
                 );
-                fate_of(reply)
+                fate
             }
-            _ => fate_of(reply),
+            _ => fate,
         };
-        fates.push(fate);
-    }
-    let mut settled = Settled::default();
-    let mut last_ack = None;
-    for (delivery, fate) in deliveries.iter().zip(&fates) {
-        let tag = delivery.delivery_tag;
         match fate {
             Fate::Reject => {
                 consume
@@ -129,13 +157,30 @@ pub async fn reply_and_settle(
             }
         }
     }
-    // Every lower tag is settled by now (batches run one at a time per channel, and rejects went
-    // first), so one multiple ack covers exactly this batch's successes.
+    Ok((settled, last_ack))
+}
+
+/// Ack every unsettled tag up to and including `tag` on the consuming channel.
+pub async fn ack_through(consume: &Channel, tag: u64) -> Result<(), BrokerError> {
+    consume
+        .basic_ack(tag, BasicAckOptions { multiple: true })
+        .await
+        .map_err(|e| BrokerError::lost("acking requests", &e))
+}
+
+/// Publish the replies of a batch and settle its deliveries, waiting for every confirm (the
+/// unpipelined path: one batch at a time on the channel).
+pub async fn reply_and_settle(
+    consume: &Channel,
+    publish_ch: &Channel,
+    results_queue: &str,
+    deliveries: &[Delivery],
+    replies: &[Reply],
+) -> Result<Settled, BrokerError> {
+    let batch = publish(publish_ch, results_queue, deliveries, replies).await?;
+    let (settled, last_ack) = confirm_batch(consume, batch).await?;
     if let Some(tag) = last_ack {
-        consume
-            .basic_ack(tag, BasicAckOptions { multiple: true })
-            .await
-            .map_err(|e| BrokerError::lost("acking requests", &e))?;
+        ack_through(consume, tag).await?;
     }
     Ok(settled)
 }

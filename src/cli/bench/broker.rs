@@ -3,9 +3,14 @@
 
 use std::time::{Duration, Instant};
 
+use futures_util::future::try_join_all;
+use futures_util::FutureExt;
+use lapin::PublisherConfirm;
 use serde_json::{json, Value};
+use tokio::sync::mpsc;
 
 use super::{spawn, BenchArgs};
+use crate::broker::BrokerError;
 use crate::cli::send::amqp::{self, Producer, JSON};
 use crate::cli::CliError;
 use crate::config::Settings;
@@ -84,24 +89,42 @@ async fn drive(
     let run_id = uuid::Uuid::new_v4().simple().to_string();
     let mut sent_at: Vec<Option<Instant>> = vec![None; n];
     let mut latencies = Vec::with_capacity(n);
-    let mut pending = Vec::new();
+    // Confirms are checked by a separate task so that waiting for them never holds up publishing or
+    // reading replies (the load generator must not be what limits the rate).
+    let (confirm_tx, mut confirm_rx) = mpsc::unbounded_channel::<Vec<PublisherConfirm>>();
+    let confirm_queue = queue.to_string();
+    let confirmer = tokio::spawn(async move {
+        while let Some(batch) = confirm_rx.recv().await {
+            for c in batch {
+                amqp::confirmed(c, &confirm_queue).await?;
+            }
+        }
+        Ok::<(), BrokerError>(())
+    });
     let (mut next, mut in_flight, mut errors) = (0usize, 0usize, 0usize);
     let idle = Duration::from_secs_f64(args.timeout.max(0.1));
     let start = Instant::now();
     while latencies.len() < n {
-        while next < n && in_flight < args.in_flight {
-            let corr = format!("{run_id}.{next}");
-            pending.push(publisher.publish(&bodies[next], JSON, &corr).await?);
-            sent_at[next] = Some(Instant::now());
-            next += 1;
-            in_flight += 1;
-        }
-        if pending.len() >= 128 || next == n {
-            for c in pending.drain(..) {
-                amqp::confirmed(c, queue).await?;
+        let k = (n - next).min(args.in_flight.saturating_sub(in_flight));
+        if k > 0 {
+            // Issue the window's publishes together: their frames leave in one write.
+            let corrs: Vec<String> = (next..next + k).map(|i| format!("{run_id}.{i}")).collect();
+            let sends = corrs
+                .iter()
+                .zip(&bodies[next..next + k])
+                .map(|(corr, body)| publisher.publish(body, JSON, corr));
+            let confirms = try_join_all(sends).await?;
+            let now = Instant::now();
+            for slot in &mut sent_at[next..next + k] {
+                *slot = Some(now);
+            }
+            next += k;
+            in_flight += k;
+            if confirm_tx.send(confirms).is_err() {
+                break; // the confirmer failed; its error is reported below
             }
         }
-        let reply = match tokio::time::timeout(idle, producer.next_reply()).await {
+        let first = match tokio::time::timeout(idle, producer.next_reply()).await {
             Err(_) => {
                 return Err(CliError::Failed(format!(
                     "{} of {n} replies missing after {} s without a reply; is a worker consuming {queue:?}?",
@@ -112,26 +135,38 @@ async fn drive(
             Ok(None) => return Err(CliError::Failed("the reply consumer was cancelled".into())),
             Ok(Some(r)) => r?,
         };
-        let index = reply
-            .correlation_id
-            .as_deref()
-            .and_then(|c| c.strip_prefix(run_id.as_str()))
-            .and_then(|c| c.strip_prefix('.'))
-            .and_then(|i| i.parse::<usize>().ok());
-        if let Some(sent) = index
-            .and_then(|i| sent_at.get_mut(i))
-            .and_then(Option::take)
-        {
-            latencies.push(sent.elapsed());
-            in_flight -= 1;
-            if serde_json::from_slice::<Value>(&reply.body)
-                .map_or(true, |v| v.get("error").is_some())
+        // Take every reply that is already here before refilling the window in one go.
+        let mut reply = Some(first);
+        while let Some(r) = reply.take() {
+            let index = r
+                .correlation_id
+                .as_deref()
+                .and_then(|c| c.strip_prefix(run_id.as_str()))
+                .and_then(|c| c.strip_prefix('.'))
+                .and_then(|i| i.parse::<usize>().ok());
+            if let Some(sent) = index
+                .and_then(|i| sent_at.get_mut(i))
+                .and_then(Option::take)
             {
-                errors += 1;
+                latencies.push(sent.elapsed());
+                in_flight -= 1;
+                if serde_json::from_slice::<Value>(&r.body)
+                    .map_or(true, |v| v.get("error").is_some())
+                {
+                    errors += 1;
+                }
             }
+            reply = match producer.next_reply().now_or_never() {
+                Some(Some(r)) => Some(r?),
+                _ => None,
+            };
         }
     }
     let elapsed = start.elapsed();
+    drop(confirm_tx);
+    confirmer
+        .await
+        .map_err(|e| CliError::Failed(format!("the confirm task failed: {e}")))??;
     producer.close().await;
     latencies.sort();
     let pct = |p: f64| {
