@@ -1,6 +1,7 @@
 //! The worker end to end against the real RabbitMQ on 127.0.0.1:5672, run as a subprocess with its
 //! own queues: replies match offline `predict`, bad inputs are answered AND dead-lettered, replies without
-//! reply_to go to the results queue, SIGTERM drains in-flight work, and a mismatched queue is fatal.
+//! reply_to go to the results queue, SIGTERM drains in-flight work, a mismatched queue is fatal, and a
+//! quorum request queue is declared as asked.
 
 mod support;
 
@@ -371,5 +372,83 @@ async fn a_queue_declared_with_other_arguments_is_a_clear_fatal_error() {
             QueueDeleteOptions::default(),
         )
         .await;
+    client.cleanup(&names).await;
+}
+
+/// `queues.queue_type = "quorum"`: the request queue really is a quorum queue with the delivery limit,
+/// and the worker answers through it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_quorum_request_queue_is_declared_and_served() {
+    let names = Names::new("quorum");
+    let mut worker = WorkerProcess::spawn(
+        &names,
+        &[
+            ("PREDICT_WORKER__QUEUES__QUEUE_TYPE", "quorum"),
+            ("PREDICT_WORKER__QUEUES__DELIVERY_LIMIT", "3"),
+        ],
+    );
+    worker.wait_ready(Duration::from_secs(30));
+    let client = Client::connect().await;
+    let sample = sample_lines();
+    client
+        .publish(
+            &names.requests,
+            sample[0].as_bytes(),
+            BasicProperties::default().with_correlation_id("q-1".into()),
+        )
+        .await;
+    let mut results = Vec::new();
+    for _ in 0..200 {
+        results.extend(client.drain(&names.results).await);
+        if !results.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(results.len(), 1, "log:\n{}", worker.log());
+    let v: Value = serde_json::from_slice(&results[0].delivery.data).expect("json");
+    assert!(v.get("prediction").is_some(), "{v}");
+
+    // Re-declaring with the quorum arguments is accepted; without them the broker refuses (406), so the
+    // queue is a quorum queue with exactly these arguments. A refused declare closes its channel.
+    let declare = |quorum: bool| {
+        let mut args = FieldTable::default();
+        args.insert(
+            "x-dead-letter-exchange".into(),
+            AMQPValue::LongString(names.dead.as_str().into()),
+        );
+        if quorum {
+            args.insert(
+                "x-queue-type".into(),
+                AMQPValue::LongString("quorum".into()),
+            );
+            args.insert("x-delivery-limit".into(), AMQPValue::LongInt(3));
+        }
+        let conn = &client.conn;
+        let queue = names.requests.clone();
+        async move {
+            let ch = conn.create_channel().await.expect("channel");
+            ch.queue_declare(
+                queue.as_str().into(),
+                QueueDeclareOptions {
+                    durable: true,
+                    ..QueueDeclareOptions::default()
+                },
+                args,
+            )
+            .await
+        }
+    };
+    declare(true)
+        .await
+        .expect("same quorum arguments are accepted");
+    let refused = declare(false).await;
+    assert!(
+        refused.is_err(),
+        "a classic re-declare must be refused, the queue is not quorum"
+    );
+    worker.signal("TERM");
+    let status = worker.wait_exit(Duration::from_secs(15));
+    assert_eq!(status.and_then(|s| s.code()), Some(0), "{}", worker.log());
     client.cleanup(&names).await;
 }
