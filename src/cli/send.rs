@@ -157,7 +157,7 @@ async fn send_all(
             if let Ok(permit) = gate.acquire().await {
                 permit.forget();
             }
-            let corr = format!("{prefix}.{i}");
+            let corr = amqp::correlation_id(&prefix, i);
             pending.push(publisher.publish(&body, content_type, &corr).await?);
             if pending.len() >= 256 {
                 for c in pending.drain(..) {
@@ -195,13 +195,7 @@ async fn send_all(
             }
             Ok(Some(r)) => r?,
         };
-        let index = reply
-            .correlation_id
-            .as_deref()
-            .and_then(|c| c.strip_prefix(run_id.as_str()))
-            .and_then(|c| c.strip_prefix('.'))
-            .and_then(|i| i.parse::<usize>().ok());
-        let Some(index) = index else {
+        let Some(index) = reply.index_in(&run_id) else {
             tracing::warn!(correlation_id = ?reply.correlation_id, "ignoring a reply that matches no request");
             continue;
         };

@@ -108,7 +108,9 @@ async fn drive(
         let k = (n - next).min(args.in_flight.saturating_sub(in_flight));
         if k > 0 {
             // Issue the window's publishes together: their frames leave in one write.
-            let corrs: Vec<String> = (next..next + k).map(|i| format!("{run_id}.{i}")).collect();
+            let corrs: Vec<String> = (next..next + k)
+                .map(|i| amqp::correlation_id(&run_id, i))
+                .collect();
             let sends = corrs
                 .iter()
                 .zip(&bodies[next..next + k])
@@ -138,13 +140,8 @@ async fn drive(
         // Take every reply that is already here before refilling the window in one go.
         let mut reply = Some(first);
         while let Some(r) = reply.take() {
-            let index = r
-                .correlation_id
-                .as_deref()
-                .and_then(|c| c.strip_prefix(run_id.as_str()))
-                .and_then(|c| c.strip_prefix('.'))
-                .and_then(|i| i.parse::<usize>().ok());
-            if let Some(sent) = index
+            if let Some(sent) = r
+                .index_in(&run_id)
                 .and_then(|i| sent_at.get_mut(i))
                 .and_then(Option::take)
             {

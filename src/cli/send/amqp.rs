@@ -24,6 +24,23 @@ pub struct Reply {
     pub body: Vec<u8>,
 }
 
+/// The correlation id of request `index` in run `run_id`; [`Reply::index_in`] reads it back.
+pub fn correlation_id(run_id: &str, index: usize) -> String {
+    format!("{run_id}.{index}")
+}
+
+impl Reply {
+    /// Which request of run `run_id` this reply answers, when its correlation id is one of ours.
+    pub fn index_in(&self, run_id: &str) -> Option<usize> {
+        self.correlation_id
+            .as_deref()?
+            .strip_prefix(run_id)?
+            .strip_prefix('.')?
+            .parse()
+            .ok()
+    }
+}
+
 /// A connected producer: a confirm-mode channel and a private reply queue.
 pub struct Producer {
     conn: Connection,
@@ -257,5 +274,19 @@ mod tests {
             "amqp://u:***@host:5672/%2f"
         );
         assert_eq!(super::redact("amqp://host"), "amqp://host");
+    }
+
+    #[test]
+    fn correlation_ids_round_trip_and_foreign_ones_match_nothing() {
+        let reply = |c: &str| super::Reply {
+            correlation_id: Some(c.to_string()),
+            content_type: None,
+            body: Vec::new(),
+        };
+        let id = super::correlation_id("run1", 42);
+        assert_eq!(reply(&id).index_in("run1"), Some(42));
+        assert_eq!(reply(&id).index_in("run2"), None);
+        assert_eq!(reply("run1x.3").index_in("run1"), None);
+        assert_eq!(reply("run1.").index_in("run1"), None);
     }
 }
