@@ -54,10 +54,16 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("predict-worker: error: {err}");
+            let mut shown = err.to_string();
+            eprintln!("predict-worker: error: {shown}");
             let mut source = std::error::Error::source(&err);
             while let Some(cause) = source {
-                eprintln!("  caused by: {cause}");
+                // Most messages already quote their cause; print only what they do not say yet.
+                let text = cause.to_string();
+                if !shown.contains(&text) {
+                    eprintln!("  caused by: {text}");
+                    shown.push_str(&text);
+                }
                 source = cause.source();
             }
             ExitCode::from(err.exit_code())
