@@ -127,8 +127,6 @@ async fn broker_restart_under_load_loses_nothing() {
         "the worker reconnected by itself:\n{log}"
     );
     assert_eq!(client.depth(&names.requests).await, 0);
-    worker.signal("TERM");
-    let status = worker.wait_exit(Duration::from_secs(10)).expect("exit");
-    assert!(status.success());
+    worker.terminate(Duration::from_secs(10));
     client.cleanup(&names).await;
 }

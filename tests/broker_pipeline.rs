@@ -52,11 +52,7 @@ async fn many_batches_in_flight_then_sigterm_answers_each_request_once() {
     client.ch.wait_for_confirms().await.expect("confirms");
     let first = collect(&mut replies, 200, Duration::from_secs(20)).await;
     assert_eq!(first.len(), 200, "log:\n{}", worker.log());
-    worker.signal("TERM");
-    let status = worker
-        .wait_exit(Duration::from_secs(9))
-        .unwrap_or_else(|| panic!("worker did not exit within the deadline:\n{}", worker.log()));
-    assert!(status.success(), "exit {status}:\n{}", worker.log());
+    worker.terminate(Duration::from_secs(9));
     let mut got = first;
     got.extend(collect(&mut replies, total, Duration::from_secs(2)).await);
 

@@ -215,11 +215,7 @@ async fn every_bad_input_is_answered_and_dead_lettered_without_hurting_traffic()
     assert!(dead_bodies
         .iter()
         .any(|m| m.delivery.data.starts_with(b"cos\nsystem")));
-    worker.signal("TERM");
-    let status = worker
-        .wait_exit(Duration::from_secs(10))
-        .expect("worker exits");
-    assert!(status.success());
+    worker.terminate(Duration::from_secs(10));
     assert_eq!(client.depth(&names.requests).await, 0, "nothing requeued");
     client.cleanup(&names).await;
 }
@@ -247,14 +243,7 @@ async fn replies_without_reply_to_go_to_the_results_queue() {
                 .with_message_id("ignored".into()),
         )
         .await;
-    let mut results = Vec::new();
-    for _ in 0..200 {
-        results.extend(client.drain(&names.results).await);
-        if results.len() >= 2 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let results = client.drain_until(&names.results, 2).await;
     assert_eq!(results.len(), 2, "log:\n{}", worker.log());
     let mut ids: Vec<String> = results
         .iter()
@@ -305,11 +294,7 @@ async fn sigterm_answers_and_acks_everything_in_flight() {
     client.ch.wait_for_confirms().await.expect("confirms");
     let first = collect(&mut replies, 50, Duration::from_secs(20)).await;
     assert_eq!(first.len(), 50, "log:\n{}", worker.log());
-    worker.signal("TERM");
-    let status = worker
-        .wait_exit(Duration::from_secs(9))
-        .unwrap_or_else(|| panic!("worker did not exit within the deadline:\n{}", worker.log()));
-    assert!(status.success(), "exit {status}:\n{}", worker.log());
+    worker.terminate(Duration::from_secs(9));
     let mut got = first;
     got.extend(collect(&mut replies, total, Duration::from_secs(2)).await);
     let mut seen = std::collections::HashSet::new();
@@ -397,14 +382,7 @@ async fn a_quorum_request_queue_is_declared_and_served() {
             BasicProperties::default().with_correlation_id("q-1".into()),
         )
         .await;
-    let mut results = Vec::new();
-    for _ in 0..200 {
-        results.extend(client.drain(&names.results).await);
-        if !results.is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let results = client.drain_until(&names.results, 1).await;
     assert_eq!(results.len(), 1, "log:\n{}", worker.log());
     let v: Value = serde_json::from_slice(&results[0].delivery.data).expect("json");
     assert!(v.get("prediction").is_some(), "{v}");
@@ -447,8 +425,6 @@ async fn a_quorum_request_queue_is_declared_and_served() {
         refused.is_err(),
         "a classic re-declare must be refused, the queue is not quorum"
     );
-    worker.signal("TERM");
-    let status = worker.wait_exit(Duration::from_secs(15));
-    assert_eq!(status.and_then(|s| s.code()), Some(0), "{}", worker.log());
+    worker.terminate(Duration::from_secs(15));
     client.cleanup(&names).await;
 }

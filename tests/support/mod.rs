@@ -122,6 +122,15 @@ impl WorkerProcess {
         assert!(status.success());
     }
 
+    /// SIGTERM, then require a clean exit (code 0) within `within`; panics with the worker's log otherwise.
+    pub fn terminate(&mut self, within: Duration) {
+        self.signal("TERM");
+        let status = self
+            .wait_exit(within)
+            .unwrap_or_else(|| panic!("worker did not exit within {within:?}:\n{}", self.log()));
+        assert!(status.success(), "exit {status}:\n{}", self.log());
+    }
+
     /// Wait for exit, at most `within`.
     pub fn wait_exit(&mut self, within: Duration) -> Option<ExitStatus> {
         let start = Instant::now();
@@ -240,6 +249,19 @@ impl Client {
             .expect("basic_get")
         {
             out.push(m);
+        }
+        out
+    }
+
+    /// Take messages from `queue` until there are `n` of them or 10 s have passed.
+    pub async fn drain_until(&self, queue: &str, n: usize) -> Vec<lapin::message::BasicGetMessage> {
+        let mut out = Vec::new();
+        for _ in 0..200 {
+            out.extend(self.drain(queue).await);
+            if out.len() >= n {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
         out
     }
