@@ -1,15 +1,38 @@
-//! A pre-scan of pickle request bodies: only plain-data opcodes are allowed (no globals, no object
-//! construction), and nesting depth is bounded before serde-pickle (which recurses) ever sees the body.
+//! A pre-scan of pickle request bodies: only plain-data opcodes (no globals, no object construction),
+//! bounded nesting, and a bound on what decoding would materialise, copies included, before serde-pickle
+//! (which recurses and clones shared references) ever sees the body.
 
 use std::collections::HashMap;
 
 /// Deepest container nesting accepted; a request needs 3 (dict → list of rows → row).
 pub const MAX_DEPTH: usize = 16;
 
+/// Estimated bytes one decoded element costs (serde-pickle's `Value` plus its share of the container).
+pub const ELEMENT_COST: u64 = 32;
+
+/// Decoded data a pickle request may expand to, as a multiple of `worker.max_body_bytes`.
+pub const EXPANSION_FACTOR: u64 = 16;
+
+/// What a stack slot holds: a scalar of a known decoded cost, or a container by id. `shared` marks a
+/// reference through the memo (PUT or GET): adding it to a container copies it when decoded.
 #[derive(Clone, Copy, PartialEq)]
-enum Item {
-    Scalar,
+struct Item {
+    node: Node,
+    shared: bool,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Node {
+    Scalar(u64),
     Container(usize),
+}
+
+/// A container built by the pickle: its children (for the depth check), what it costs decoded (copies of
+/// shared children included), and whether it was already placed in another container.
+struct Container {
+    children: Vec<usize>,
+    cost: u64,
+    sealed: bool,
 }
 
 struct Scan<'a> {
@@ -18,22 +41,35 @@ struct Scan<'a> {
     stack: Vec<Item>,
     marks: Vec<usize>,
     memo: HashMap<u64, Item>,
-    children: Vec<Vec<usize>>,
+    containers: Vec<Container>,
+    /// Decoded bytes so far, every copy counted; never above `budget`.
+    spent: u64,
+    budget: u64,
 }
 
-/// Check that `body` is a pickle of plain data (dict, list, tuple, set, numbers, str, bytes, None,
-/// bool) nested at most `MAX_DEPTH` deep. The error says what was found and where.
-pub fn check(body: &[u8]) -> Result<(), String> {
+/// Check that `body` is a pickle of plain data (dict, list, tuple, set, numbers, str, bytes, None, bool)
+/// nested at most `MAX_DEPTH` deep, that Python and serde-pickle read the same way, and whose decoding
+/// materialises at most `budget` bytes (see [`budget_for`]). The error says what was found and where.
+pub fn check(body: &[u8], budget: u64) -> Result<(), String> {
     let mut scan = Scan {
         body,
         pos: 0,
         stack: Vec::new(),
         marks: Vec::new(),
         memo: HashMap::new(),
-        children: Vec::new(),
+        containers: Vec::new(),
+        spent: 0,
+        budget,
     };
     let root = scan.run()?;
     scan.depth_ok(root)
+}
+
+/// The decoding budget for requests of at most `max_body_bytes` (`worker.max_body_bytes`).
+pub fn budget_for(max_body_bytes: usize) -> u64 {
+    (max_body_bytes as u64)
+        .saturating_mul(EXPANSION_FACTOR)
+        .max(256 * 1024)
 }
 
 impl<'a> Scan<'a> {
@@ -65,10 +101,35 @@ impl<'a> Scan<'a> {
         self.take(len + 1)
     }
 
-    fn skip_len(&mut self, len_bytes: usize) -> Result<(), String> {
-        let n = self.uint(len_bytes)?;
-        let n = usize::try_from(n).map_err(|_| format!("length too large at byte {}", self.pos))?;
-        self.take(n).map(|_| ())
+    /// Count `cost` decoded bytes against the budget.
+    fn spend(&mut self, cost: u64) -> Result<(), String> {
+        self.spent = self.spent.saturating_add(cost);
+        if self.spent > self.budget {
+            return Err(format!(
+                "decoding it would materialise more than {} bytes (at byte {}; references to \
+                 earlier values count once per copy); the limit is {EXPANSION_FACTOR} × \
+                 worker.max_body_bytes",
+                self.budget, self.pos
+            ));
+        }
+        Ok(())
+    }
+
+    fn cost(&self, item: Item) -> u64 {
+        match item.node {
+            Node::Scalar(c) => c,
+            Node::Container(id) => self.containers.get(id).map_or(0, |c| c.cost),
+        }
+    }
+
+    fn push_scalar(&mut self, payload: usize) -> Result<(), String> {
+        let cost = ELEMENT_COST.saturating_add(payload as u64);
+        self.spend(cost)?;
+        self.stack.push(Item {
+            node: Node::Scalar(cost),
+            shared: false,
+        });
+        Ok(())
     }
 
     fn pop(&mut self) -> Result<Item, String> {
@@ -89,20 +150,46 @@ impl<'a> Scan<'a> {
         Ok(self.stack.split_off(mark.min(self.stack.len())))
     }
 
-    fn new_container(&mut self, items: &[Item]) -> Item {
-        let id = self.children.len();
-        self.children.push(Self::ids(items));
-        Item::Container(id)
+    /// Place `items` in container `id`: each child container is sealed (Python's pickler never changes a
+    /// container once it is used elsewhere, and serde-pickle would not see such a change), and every
+    /// shared item is charged again, since decoding copies it.
+    fn adopt(&mut self, id: usize, items: &[Item]) -> Result<(), String> {
+        let mut added = 0u64;
+        for &item in items {
+            let cost = self.cost(item);
+            if item.shared {
+                self.spend(cost)?;
+            }
+            added = added.saturating_add(cost);
+            if let Node::Container(child) = item.node {
+                if let Some(c) = self.containers.get_mut(child) {
+                    c.sealed = true;
+                }
+                if let Some(c) = self.containers.get_mut(id) {
+                    c.children.push(child);
+                }
+            }
+        }
+        if let Some(c) = self.containers.get_mut(id) {
+            c.cost = c.cost.saturating_add(added);
+        }
+        Ok(())
     }
 
-    fn ids(items: &[Item]) -> Vec<usize> {
-        items
-            .iter()
-            .filter_map(|i| match i {
-                Item::Container(c) => Some(*c),
-                Item::Scalar => None,
-            })
-            .collect()
+    fn new_container(&mut self, items: &[Item]) -> Result<(), String> {
+        self.spend(ELEMENT_COST)?;
+        let id = self.containers.len();
+        self.containers.push(Container {
+            children: Vec::new(),
+            cost: ELEMENT_COST,
+            sealed: false,
+        });
+        self.adopt(id, items)?;
+        self.stack.push(Item {
+            node: Node::Container(id),
+            shared: false,
+        });
+        Ok(())
     }
 
     /// Add `items` to the container on top of the stack.
@@ -111,15 +198,18 @@ impl<'a> Scan<'a> {
             .stack
             .last()
             .ok_or_else(|| format!("stack underflow at byte {}", self.pos))?;
-        match top {
-            Item::Container(id) => {
-                let ids = Self::ids(items);
-                if let Some(children) = self.children.get_mut(id) {
-                    children.extend(ids);
+        match top.node {
+            Node::Container(id) => {
+                if self.containers.get(id).is_some_and(|c| c.sealed) {
+                    return Err(format!(
+                        "it changes a container after placing it in another one (byte {}), which \
+                         Python's pickler never writes",
+                        self.pos
+                    ));
                 }
-                Ok(())
+                self.adopt(id, items)
             }
-            Item::Scalar => Err(format!("adding items to a scalar at byte {}", self.pos)),
+            Node::Scalar(_) => Err(format!("adding items to a scalar at byte {}", self.pos)),
         }
     }
 
@@ -141,31 +231,30 @@ impl<'a> Scan<'a> {
                     self.pop_mark()?;
                 }
                 b'2' => {
-                    let top = *self.stack.last().ok_or("DUP on an empty stack")?;
-                    self.stack.push(top);
+                    // serde-pickle copies the value where Python shares it, so the two would read
+                    // later changes differently; Python's pickler never writes DUP.
+                    return Err(format!(
+                        "it uses DUP (byte {at}), which Python's pickler never writes"
+                    ));
                 }
                 // Scalars with fixed-size, line or length-prefixed arguments.
-                b'N' | 0x88 | 0x89 => self.stack.push(Item::Scalar),
+                b'N' | 0x88 | 0x89 => self.push_scalar(0)?,
                 b'K' => self.scalar_fixed(1)?,
                 b'M' => self.scalar_fixed(2)?,
                 b'J' => self.scalar_fixed(4)?,
                 b'G' => self.scalar_fixed(8)?,
                 b'F' | b'I' | b'L' | b'S' | b'V' => {
-                    self.line()?;
-                    self.stack.push(Item::Scalar);
+                    let len = self.line()?.len();
+                    self.push_scalar(len)?;
                 }
                 b'U' | b'C' | 0x8c | 0x8a => self.scalar_len(1)?,
                 b'T' | b'X' | b'B' | 0x8b => self.scalar_len(4)?,
                 0x8d | 0x8e => self.scalar_len(8)?,
                 // Containers.
-                b']' | b'}' | b')' | 0x8f => {
-                    let c = self.new_container(&[]);
-                    self.stack.push(c);
-                }
+                b']' | b'}' | b')' | 0x8f => self.new_container(&[])?,
                 b'l' | b'd' | b't' | 0x91 => {
                     let items = self.pop_mark()?;
-                    let c = self.new_container(&items);
-                    self.stack.push(c);
+                    self.new_container(&items)?;
                 }
                 0x85..=0x87 => {
                     let n = usize::from(op - 0x84);
@@ -173,8 +262,7 @@ impl<'a> Scan<'a> {
                     for _ in 0..n {
                         items.push(self.pop()?);
                     }
-                    let c = self.new_container(&items);
-                    self.stack.push(c);
+                    self.new_container(&items)?;
                 }
                 b'a' => {
                     let item = self.pop()?;
@@ -193,19 +281,19 @@ impl<'a> Scan<'a> {
                 b'p' => {
                     let line = self.line()?;
                     let id = parse_ascii(line).ok_or_else(|| format!("bad PUT at byte {at}"))?;
-                    self.memoize(id)?;
+                    self.memoize(id, at)?;
                 }
                 b'q' => {
                     let id = self.uint(1)?;
-                    self.memoize(id)?;
+                    self.memoize(id, at)?;
                 }
                 b'r' => {
                     let id = self.uint(4)?;
-                    self.memoize(id)?;
+                    self.memoize(id, at)?;
                 }
                 0x94 => {
                     let id = self.memo.len() as u64;
-                    self.memoize(id)?;
+                    self.memoize(id, at)?;
                 }
                 b'g' => {
                     let line = self.line()?;
@@ -245,22 +333,31 @@ impl<'a> Scan<'a> {
 
     fn scalar_fixed(&mut self, n: usize) -> Result<(), String> {
         self.take(n)?;
-        self.stack.push(Item::Scalar);
-        Ok(())
+        self.push_scalar(0)
     }
 
     fn scalar_len(&mut self, len_bytes: usize) -> Result<(), String> {
-        self.skip_len(len_bytes)?;
-        self.stack.push(Item::Scalar);
-        Ok(())
+        let n = self.uint(len_bytes)?;
+        let n = usize::try_from(n).map_err(|_| format!("length too large at byte {}", self.pos))?;
+        self.take(n)?;
+        self.push_scalar(n)
     }
 
-    fn memoize(&mut self, id: u64) -> Result<(), String> {
-        let top = *self
+    /// PUT/MEMOIZE: the top of the stack becomes shared. A slot is written once: Python keeps the
+    /// objects an overwritten slot was read into, serde-pickle would re-point them, so reuse is refused.
+    fn memoize(&mut self, id: u64, at: usize) -> Result<(), String> {
+        if self.memo.contains_key(&id) {
+            return Err(format!(
+                "it stores memo slot {id} twice (byte {at}), which Python's pickler never writes"
+            ));
+        }
+        let top = self
             .stack
-            .last()
-            .ok_or_else(|| format!("memo store on an empty stack at byte {}", self.pos))?;
-        self.memo.insert(id, top);
+            .last_mut()
+            .ok_or_else(|| format!("memo store on an empty stack at byte {at}"))?;
+        top.shared = true;
+        let item = *top;
+        self.memo.insert(id, item);
         Ok(())
     }
 
@@ -275,18 +372,25 @@ impl<'a> Scan<'a> {
 
     /// Longest container chain from `root`, iteratively; cycles are refused.
     fn depth_ok(&self, root: Item) -> Result<(), String> {
-        let Item::Container(root) = root else {
+        let Node::Container(root) = root.node else {
             return Ok(());
         };
+        let n = self.containers.len();
         // 0 = unvisited, 1 = on the current path, 2 = done.
-        let mut state = vec![0u8; self.children.len()];
-        let mut depth = vec![0usize; self.children.len()];
+        let mut state = vec![0u8; n];
+        let mut depth = vec![0usize; n];
         let mut path: Vec<(usize, usize)> = vec![(root, 0)];
         if let Some(s) = state.get_mut(root) {
             *s = 1;
         }
+        let kids_of = |node: usize| {
+            self.containers
+                .get(node)
+                .map(|c| c.children.as_slice())
+                .unwrap_or(&[])
+        };
         while let Some(&mut (node, ref mut next)) = path.last_mut() {
-            let kids = self.children.get(node).map(Vec::as_slice).unwrap_or(&[]);
+            let kids = kids_of(node);
             if let Some(&child) = kids.get(*next) {
                 *next += 1;
                 match state.get(child).copied().unwrap_or(2) {

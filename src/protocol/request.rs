@@ -54,6 +54,11 @@ impl Schema {
         )
     }
 
+    /// What a pickle body may expand to when decoded (see `pickle_scan::budget_for`).
+    fn pickle_budget(&self) -> u64 {
+        pickle_scan::budget_for(self.max_body_bytes)
+    }
+
     fn known_names(&self) -> String {
         let names = self.names.as_deref().unwrap_or(&[]);
         let mut out: Vec<&str> = names.iter().take(20).map(String::as_str).collect();
@@ -116,7 +121,7 @@ pub fn parse(
                     _ => RequestError::InvalidJson(e.to_string()),
                 })
         }
-        Format::Pickle => pickle_scan::check(body)
+        Format::Pickle => pickle_scan::check(body, schema.pickle_budget())
             .map_err(RequestError::InvalidPickle)
             .and_then(|()| {
                 let options = serde_pickle::DeOptions::new().decode_strings();
@@ -136,14 +141,14 @@ pub fn parse(
         Err(serde_error) => {
             // A typed error recorded by a visitor wins over serde's generic one.
             let error = ctx.error.take().unwrap_or(serde_error);
-            let id = ctx.id.take().or_else(|| recover_id(body, format));
+            let id = ctx.id.take().or_else(|| recover_id(body, format, schema));
             Err(Rejected { id, error })
         }
     }
 }
 
 /// Second look for the id of a request that failed after (or before) its id was read.
-fn recover_id(body: &[u8], format: Format) -> Option<Value> {
+fn recover_id(body: &[u8], format: Format, schema: &Schema) -> Option<Value> {
     #[derive(serde::Deserialize)]
     struct IdOnly {
         #[serde(default)]
@@ -151,7 +156,7 @@ fn recover_id(body: &[u8], format: Format) -> Option<Value> {
     }
     let found: Option<IdOnly> = match format {
         Format::Json => serde_json::from_slice(body).ok(),
-        Format::Pickle => pickle_scan::check(body)
+        Format::Pickle => pickle_scan::check(body, schema.pickle_budget())
             .ok()
             .and_then(|()| serde_pickle::from_slice(body, serde_pickle::DeOptions::new()).ok()),
     };
@@ -171,6 +176,9 @@ struct Ctx<'s> {
     single: Option<bool>,
     error: Option<RequestError>,
     seen: Vec<bool>,
+    /// Parsing `instances`: a row that was read whole but is wrong is reported after the row count.
+    in_batch: bool,
+    deferred: Option<RequestError>,
 }
 
 impl<'s> Ctx<'s> {
@@ -183,6 +191,8 @@ impl<'s> Ctx<'s> {
             single: None,
             error: None,
             seen: Vec::new(),
+            in_batch: false,
+            deferred: None,
         }
     }
 
@@ -191,6 +201,17 @@ impl<'s> Ctx<'s> {
         let message = error.to_string();
         self.error.get_or_insert(error);
         E::custom(message)
+    }
+
+    /// A row that was read to its end but cannot be used: in a batch the error waits until the rows
+    /// are counted (so `too_many_instances` wins); a single row fails at once.
+    fn row_error<E: de::Error>(&mut self, error: RequestError) -> Result<(), E> {
+        if self.in_batch {
+            self.deferred.get_or_insert(error);
+            Ok(())
+        } else {
+            Err(self.fail(error))
+        }
     }
 
     fn finish(&mut self) -> Result<Request, RequestError> {
@@ -333,20 +354,27 @@ impl<'de> Visitor<'de> for InstancesSeed<'_, '_> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let ctx = self.ctx;
         let limit = ctx.schema.max_instances;
+        ctx.in_batch = true;
+        let mut seen = 0;
         loop {
-            if ctx.rows.n_rows == limit {
-                let mut got = limit;
+            if seen == limit || ctx.deferred.is_some() {
+                // Count the rest without storing it: too many rows is reported before a bad row.
+                let mut got = seen;
                 while seq.next_element::<IgnoredAny>()?.is_some() {
                     got += 1;
                 }
                 if got > limit {
                     return Err(ctx.fail(RequestError::TooManyInstances { got, limit }));
                 }
-                return Ok(());
+                return match ctx.deferred.take() {
+                    Some(error) => Err(ctx.fail(error)),
+                    None => Ok(()),
+                };
             }
             if seq.next_element_seed(RowSeed { ctx: &mut *ctx })?.is_none() {
                 return Ok(());
             }
+            seen += 1;
         }
     }
 }
@@ -381,7 +409,8 @@ impl<'de> Visitor<'de> for RowSeed<'_, '_> {
                     got += 1;
                 }
                 if got > col {
-                    return Err(ctx.fail(ctx.width_error(row, got)));
+                    let error = ctx.width_error(row, got);
+                    return ctx.row_error(error);
                 }
                 break;
             }
@@ -400,9 +429,11 @@ impl<'de> Visitor<'de> for RowSeed<'_, '_> {
         }
         match ctx.width {
             Some(w) if w == col => {}
-            Some(_) => return Err(ctx.fail(ctx.width_error(row, col))),
-            None if col == 0 => return Err(ctx.fail(ctx.width_error(row, 0))),
-            None => ctx.width = Some(col),
+            None if col > 0 => ctx.width = Some(col),
+            _ => {
+                let error = ctx.width_error(row, col);
+                return ctx.row_error(error);
+            }
         }
         ctx.rows.n_rows += 1;
         Ok(())
@@ -452,12 +483,10 @@ impl<'de> Visitor<'de> for RowSeed<'_, '_> {
         }
         if let Some(missing) = ctx.seen.iter().position(|s| !s) {
             let name = names[missing].clone();
-            return Err(
-                ctx.fail(RequestError::Predict(PredictError::MissingFeature {
-                    name,
-                    row,
-                })),
-            );
+            return ctx.row_error(RequestError::Predict(PredictError::MissingFeature {
+                name,
+                row,
+            }));
         }
         ctx.rows.n_rows += 1;
         Ok(())
