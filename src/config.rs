@@ -104,6 +104,9 @@ pub struct WorkerSettings {
     pub max_instances: usize,
     /// Time allowed to drain in-flight work on SIGTERM/SIGINT, in milliseconds.
     pub shutdown_deadline_ms: u64,
+    /// Times a request may come back unsettled (worker died, broker lost, reply refused) before it
+    /// is dead-lettered instead of retried.
+    pub redelivery_limit: u32,
     /// File the worker keeps current while ready; `healthcheck` reads it. Empty disables it.
     pub readiness_file: PathBuf,
     /// The readiness file counts as stale after this many milliseconds without a refresh.
@@ -119,6 +122,7 @@ impl Default for WorkerSettings {
             max_body_bytes: 1 << 20,
             max_instances: 10_000,
             shutdown_deadline_ms: 8_000,
+            redelivery_limit: 3,
             readiness_file: PathBuf::from("/tmp/predict-worker.ready"),
             readiness_stale_ms: 15_000,
         }

@@ -221,7 +221,7 @@ fn pickles_python_would_read_differently_are_refused() {
     for (name, body, needle) in [
         ("memo slot reused", reused, "memo slot 1 twice"),
         ("container changed after use", changed, "after placing it"),
-        ("DUP", wrap("features", &[b']', b'2', b'a']), "DUP"),
+        ("DUP", wrap("features", b"]2a"), "DUP"),
     ] {
         let (reply, _) = answer(&body, PICKLE);
         let (code, message) = error_of(&reply);

@@ -1,6 +1,7 @@
 //! The worker loop: connect, declare, consume; gather deliveries into micro-batches, predict each batch,
 //! publish the replies and pass the batch to the settler (pipelined: confirms are awaited while the next
-//! batches are predicted); reconnect with backoff on broker loss; drain on shutdown.
+//! batches are predicted); send redeliveries to the retry lane; reconnect with backoff on broker loss;
+//! drain on shutdown, within a deadline that holds whatever the broker does.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,11 +14,14 @@ use lapin::options::{
 use lapin::types::FieldTable;
 use lapin::{Channel, Connection, Consumer};
 use tokio::sync::watch;
+use tokio::task::JoinHandle;
 use tokio::time::{timeout, timeout_at, Instant};
 
 use super::connection::{self, Backoff};
+use super::route::{Retry, Routes};
+use super::settle::{self, Lane, Moves, Plan};
 use super::settler::Pipeline;
-use super::{settle, topology, BrokerError};
+use super::{fault, retry, topology, BrokerError};
 use crate::config::Settings;
 use crate::health::Readiness;
 use crate::model::Model;
@@ -49,14 +53,40 @@ impl Worker {
     }
 }
 
-/// Run until shutdown (Ok) or a fatal broker error. Transient failures reconnect with backoff.
-pub async fn run(worker: Worker, mut shutdown: watch::Receiver<bool>) -> Result<(), BrokerError> {
+/// Time allowed after the shutdown deadline for closing channels and the connection; past it the
+/// worker stops waiting for the broker and returns (the broker requeues what was not acked).
+pub const CLOSE_GRACE: Duration = Duration::from_millis(1000);
+
+/// Run until shutdown (Ok) or a fatal broker error. Transient failures reconnect with backoff. After a
+/// shutdown signal this returns within `worker.shutdown_deadline_ms` + [`CLOSE_GRACE`], even when the
+/// broker blocks publishes (a resource alarm), stops confirming, or is gone.
+pub async fn run(worker: Worker, shutdown: watch::Receiver<bool>) -> Result<(), BrokerError> {
+    let mut signalled = shutdown.clone();
+    let limit = Duration::from_millis(worker.settings.worker.shutdown_deadline_ms) + CLOSE_GRACE;
+    let hard_deadline = async {
+        requested(&mut signalled).await;
+        tokio::time::sleep(limit).await;
+    };
+    tokio::select! {
+        result = sessions(&worker, shutdown) => result,
+        () = hard_deadline => {
+            worker.not_ready();
+            tracing::warn!(
+                deadline_ms = worker.settings.worker.shutdown_deadline_ms,
+                "shutdown deadline passed with the broker not answering; exiting, unacked requests return to the queue"
+            );
+            Ok(())
+        }
+    }
+}
+
+async fn sessions(worker: &Worker, mut shutdown: watch::Receiver<bool>) -> Result<(), BrokerError> {
     let mut backoff = Backoff::from_settings(&worker.settings.amqp);
     loop {
         if *shutdown.borrow() {
             return Ok(());
         }
-        let result = session(&worker, &mut shutdown, &mut backoff).await;
+        let result = session(worker, &mut shutdown, &mut backoff).await;
         worker.not_ready();
         match result {
             Ok(()) => return Ok(()),
@@ -74,7 +104,7 @@ pub async fn run(worker: Worker, mut shutdown: watch::Receiver<bool>) -> Result<
 }
 
 /// Resolves once shutdown was requested (never, if the signal task is gone).
-async fn requested(rx: &mut watch::Receiver<bool>) {
+pub(super) async fn requested(rx: &mut watch::Receiver<bool>) {
     loop {
         if *rx.borrow_and_update() {
             return;
@@ -107,63 +137,118 @@ async fn consume(
     backoff: &mut Backoff,
 ) -> Result<(), BrokerError> {
     let s = &w.settings;
-    let consume_ch = conn
-        .create_channel()
-        .await
-        .map_err(lost("opening a channel"))?;
+    let routes = Arc::new(Routes::new(s));
+    let consume_ch = open_channel(conn).await?;
     topology::declare(&consume_ch, &s.queues).await?;
-    let publish_ch = conn
-        .create_channel()
-        .await
-        .map_err(lost("opening a channel"))?;
+    let publish_ch = open_channel(conn).await?;
     publish_ch
         .confirm_select(ConfirmSelectOptions::default())
         .await
         .map_err(lost("enabling publisher confirms"))?;
-    consume_ch
-        .basic_qos(s.worker.prefetch, BasicQosOptions::default())
-        .await
-        .map_err(lost("setting prefetch"))?;
-    let mut consumer = consume_ch
-        .basic_consume(
-            s.queues.requests.as_str().into(),
-            w.name.as_str().into(),
-            BasicConsumeOptions::default(),
-            FieldTable::default(),
-        )
-        .await
-        .map_err(lost("starting the consumer"))?;
-    tracing::info!(queue = %s.queues.requests, prefetch = s.worker.prefetch, "consuming");
+    let moves = Arc::new(Moves::default());
+    let lane = Lane {
+        queue: s.queues.requests.clone(),
+        consume: consume_ch,
+        publish: publish_ch.clone(),
+        routes: Arc::clone(&routes),
+        moves: Arc::clone(&moves),
+    };
+    let mut consumer = start_consumer(&lane, s.worker.prefetch, &w.name).await?;
+    // The retry lane: its own channel with prefetch 1, so a request that kills the worker there holds
+    // no other request hostage; replies share the confirming publish channel.
+    let retry_lane = Lane {
+        queue: routes.retry.clone(),
+        consume: open_channel(conn).await?,
+        publish: publish_ch,
+        routes: Arc::clone(&routes),
+        moves,
+    };
+    let retry_tag = format!("{}/retry", w.name);
+    let retry_consumer = start_consumer(&retry_lane, 1, &retry_tag).await?;
+    let mut retry_task = RetryTask(tokio::spawn(retry::run(
+        retry_lane,
+        retry_consumer,
+        retry_tag,
+        Arc::clone(&w.model),
+        Arc::clone(&w.schema),
+        shutdown.clone(),
+    )));
+    tracing::info!(queue = %s.queues.requests, retry_queue = %routes.retry, prefetch = s.worker.prefetch, "consuming");
     w.ready();
     backoff.reset();
     let refresh = Duration::from_millis((s.worker.readiness_stale_ms / 3).max(100));
     let mut tick = tokio::time::interval(refresh);
     let wait = Duration::from_millis(s.worker.batch_wait_ms);
-    let channels = (&consume_ch, &publish_ch);
     // Unacked requests are bounded by prefetch, so batches in the pipeline are too; the channel depth
     // only has to be large enough that submitting never waits in normal operation.
     let depth = usize::from(s.worker.prefetch) / s.worker.batch_size.max(1) + 2;
-    let mut pipeline = Pipeline::start(consume_ch.clone(), depth);
+    let mut pipeline = Pipeline::start(lane.clone(), depth);
     loop {
         let next = tokio::select! {
             biased;
-            _ = requested(shutdown) => return drain(w, &mut consumer, channels, pipeline).await,
+            _ = requested(shutdown) => {
+                return drain(w, &lane, &mut consumer, pipeline, retry_task).await;
+            }
             e = pipeline.failed() => return Err(e),
+            e = retry_task.failed() => return Err(e),
             _ = tick.tick() => { w.ready(); continue; }
             next = consumer.next() => next,
         };
         let first = match next {
             Some(Ok(d)) => d,
             Some(Err(e)) => return Err(BrokerError::lost("consuming", &e)),
-            None => return Err(cancelled()),
+            None => return Err(cancelled(&lane.queue)),
         };
         let (batch, ended) = gather(&mut consumer, first, s.worker.batch_size, wait).await?;
-        process(w, channels.1, &mut pipeline, batch).await?;
+        process(w, &lane, &mut pipeline, batch).await?;
         if ended {
             // Settle what was answered before giving the rest back to the broker.
             let _ = timeout(Duration::from_secs(5), pipeline.finish()).await;
-            return Err(cancelled());
+            return Err(cancelled(&lane.queue));
         }
+    }
+}
+
+async fn open_channel(conn: &Connection) -> Result<Channel, BrokerError> {
+    conn.create_channel()
+        .await
+        .map_err(lost("opening a channel"))
+}
+
+/// Set the lane's prefetch and start consuming its queue under `tag`.
+async fn start_consumer(lane: &Lane, prefetch: u16, tag: &str) -> Result<Consumer, BrokerError> {
+    lane.consume
+        .basic_qos(prefetch, BasicQosOptions::default())
+        .await
+        .map_err(lost("setting prefetch"))?;
+    lane.consume
+        .basic_consume(
+            lane.queue.as_str().into(),
+            tag.into(),
+            BasicConsumeOptions::default(),
+            FieldTable::default(),
+        )
+        .await
+        .map_err(lost("starting a consumer"))
+}
+
+/// The retry lane's task; aborted when the session ends early, so it never acks on a dead session.
+struct RetryTask(JoinHandle<Result<(), BrokerError>>);
+
+impl RetryTask {
+    /// Resolves only when the task has ended, with why: an error, or an early stop.
+    async fn failed(&mut self) -> BrokerError {
+        match (&mut self.0).await {
+            Ok(Err(e)) => e,
+            Ok(Ok(())) => std::future::pending().await,
+            Err(e) => BrokerError::Other(format!("the retry lane failed: {e}")),
+        }
+    }
+}
+
+impl Drop for RetryTask {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
@@ -171,8 +256,10 @@ fn lost(what: &'static str) -> impl Fn(lapin::Error) -> BrokerError {
     move |e| BrokerError::lost(what, &e)
 }
 
-fn cancelled() -> BrokerError {
-    BrokerError::Lost("the broker cancelled the consumer (was the request queue deleted?)".into())
+pub(super) fn cancelled(queue: &str) -> BrokerError {
+    BrokerError::Lost(format!(
+        "the broker cancelled the consumer of {queue:?} (was the queue deleted?)"
+    ))
 }
 
 /// Add deliveries to `first` until `max` or until `wait` has passed. `true` when the consumer ended.
@@ -200,9 +287,13 @@ async fn gather(
 /// more than parsing and predicting a few kilobytes of rows.
 const INLINE_BYTES: usize = 32 * 1024;
 
-fn respond(model: &Model, schema: &Schema, batch: &[Delivery]) -> Vec<protocol::Reply> {
+/// Replies for `batch`, in order, from one guarded model call.
+pub(super) fn respond<'a>(
+    model: &Model,
+    schema: &Schema,
+    batch: impl Iterator<Item = &'a Delivery>,
+) -> Vec<protocol::Reply> {
     let messages: Vec<Message> = batch
-        .iter()
         .map(|d| Message {
             body: &d.data,
             content_type: d.properties.content_type().as_ref().map(|c| c.as_str()),
@@ -211,55 +302,77 @@ fn respond(model: &Model, schema: &Schema, batch: &[Delivery]) -> Vec<protocol::
     protocol::respond_guarded(|b| model.predict(b), schema, &messages)
 }
 
-/// Predict one micro-batch (small ones inline, larger ones on a blocking thread), publish the replies
-/// and hand the batch to the settler, which acks it once its confirms arrive.
+/// What to send for each delivery of a batch: fresh ones are predicted together; redelivered ones
+/// (their worker died or lost the broker while holding them) go to the retry lane unpredicted.
+fn plan(model: &Model, schema: &Schema, batch: &[Delivery]) -> Vec<Plan> {
+    let fresh = || batch.iter().filter(|d| !d.redelivered);
+    fault::abort_if_marked(fresh());
+    let mut replies = respond(model, schema, fresh()).into_iter();
+    batch
+        .iter()
+        .map(|d| {
+            let reply = (!d.redelivered).then(|| replies.next()).flatten();
+            reply.map_or(Plan::Again(Retry::Redelivered), Plan::Reply)
+        })
+        .collect()
+}
+
+/// Predict one micro-batch (small ones inline, larger ones on a blocking thread), publish what each
+/// delivery needs and hand the batch to the settler, which acks it once its confirms arrive.
 async fn process(
     w: &Worker,
-    publish_ch: &Channel,
+    lane: &Lane,
     pipeline: &mut Pipeline,
     batch: Vec<Delivery>,
 ) -> Result<(), BrokerError> {
     let bytes: usize = batch.iter().map(|d| d.data.len()).sum();
-    let (batch, replies) = if bytes <= INLINE_BYTES {
-        let replies = respond(&w.model, &w.schema, &batch);
-        (batch, replies)
+    let (batch, plans) = if bytes <= INLINE_BYTES {
+        let plans = plan(&w.model, &w.schema, &batch);
+        (batch, plans)
     } else {
         let model = Arc::clone(&w.model);
         let schema = Arc::clone(&w.schema);
         tokio::task::spawn_blocking(move || {
-            let replies = respond(&model, &schema, &batch);
-            (batch, replies)
+            let plans = plan(&model, &schema, &batch);
+            (batch, plans)
         })
         .await
         .map_err(|e| BrokerError::Other(format!("the prediction task failed: {e}")))?
     };
-    for (d, r) in batch.iter().zip(&replies) {
-        if let Some(code) = r.error {
-            tracing::info!(
+    for (d, p) in batch.iter().zip(&plans) {
+        match p {
+            Plan::Reply(r) => {
+                if let Some(code) = r.error {
+                    tracing::info!(
+                        delivery_tag = d.delivery_tag,
+                        code,
+                        "request rejected with an error reply"
+                    );
+                }
+            }
+            Plan::Again(_) => tracing::info!(
                 delivery_tag = d.delivery_tag,
-                code,
-                "request rejected with an error reply"
-            );
+                "redelivered request sent to the retry lane"
+            ),
         }
     }
-    let published =
-        settle::publish(publish_ch, &w.settings.queues.results, &batch, &replies).await?;
+    let published = settle::publish(lane, batch, plans).await?;
     pipeline.submit(published).await
 }
 
 /// Shutdown: stop consuming, answer what was already delivered, then close, all within the deadline.
 async fn drain(
     w: &Worker,
+    lane: &Lane,
     consumer: &mut Consumer,
-    channels: (&Channel, &Channel),
     mut pipeline: Pipeline,
+    retry_task: RetryTask,
 ) -> Result<(), BrokerError> {
     w.not_ready();
     let s = &w.settings.worker;
     let deadline = Instant::now() + Duration::from_millis(s.shutdown_deadline_ms);
     let work = async {
-        channels
-            .0
+        lane.consume
             .basic_cancel(w.name.as_str().into(), BasicCancelOptions::default())
             .await
             .map_err(|e| BrokerError::lost("cancelling the consumer", &e))?;
@@ -269,13 +382,17 @@ async fn drain(
             let first = next.map_err(|e| BrokerError::lost("draining", &e))?;
             let (batch, ended) = gather(consumer, first, s.batch_size, wait).await?;
             answered += batch.len();
-            process(w, channels.1, &mut pipeline, batch).await?;
+            process(w, lane, &mut pipeline, batch).await?;
             if ended {
                 break;
             }
         }
         let settled = pipeline.finish().await?;
         tracing::debug!(?settled, "pipeline settled");
+        let mut retry_task = retry_task;
+        (&mut retry_task.0)
+            .await
+            .map_err(|e| BrokerError::Other(format!("the retry lane failed: {e}")))??;
         Ok::<usize, BrokerError>(answered)
     };
     match timeout_at(deadline, work).await {
@@ -288,15 +405,8 @@ async fn drain(
             "shutdown deadline reached; unacked requests return to the queue"
         ),
     }
-    let _ = timeout(
-        Duration::from_millis(500),
-        channels.1.close(200, "OK".into()),
-    )
-    .await;
-    let _ = timeout(
-        Duration::from_millis(500),
-        channels.0.close(200, "OK".into()),
-    )
-    .await;
+    for ch in [&lane.publish, &lane.consume] {
+        let _ = timeout(Duration::from_millis(300), ch.close(200, "OK".into())).await;
+    }
     Ok(())
 }

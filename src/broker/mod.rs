@@ -2,9 +2,13 @@
 
 pub mod connection;
 pub mod consumer;
+pub mod fault;
+pub mod retry;
+pub mod route;
 pub mod settle;
 pub mod settler;
 pub mod shutdown;
+pub mod throttle;
 pub mod topology;
 
 pub use consumer::{run, Worker};

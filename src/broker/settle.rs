@@ -1,28 +1,140 @@
-//! Replies and acknowledgements for one micro-batch: publish every reply (confirms on), later wait for
-//! the confirms, reject the never-succeed requests (to the dead-letter queue) and ack the rest with a
-//! `multiple=true` ack. Nothing is acked before its reply is confirmed; on a broker failure nothing is acked.
+//! Replies and acknowledgements for one micro-batch: publish what each delivery needs (its reply, a
+//! dead-letter copy of a bad request, or a copy sent round the retry queue), later wait for the confirms
+//! in order and ack with `multiple=true`. Nothing is acked before what it needs is confirmed; a refused
+//! or unroutable reply is rerouted (bounded), never requeued in a loop.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 use futures_util::future::try_join_all;
 use lapin::message::Delivery;
-use lapin::options::{BasicAckOptions, BasicNackOptions, BasicPublishOptions, BasicRejectOptions};
+use lapin::options::{BasicAckOptions, BasicPublishOptions, BasicRejectOptions};
 use lapin::{BasicProperties, Channel, Confirmation, PublisherConfirm};
+use tokio::sync::Notify;
 
+use super::route::{Dead, Outbound, Retry, Routes};
+use super::throttle::Throttle;
 use super::BrokerError;
-use crate::protocol::{Disposition, Reply};
+use crate::protocol::Reply;
 
 /// What happened to the messages of one batch.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Settled {
+    /// Answered and acked.
     pub acked: usize,
+    /// Copied to the dead-letter exchange (with the reason), then acked.
+    pub dead_lettered: usize,
+    /// Copied to the retry queue with the attempt count raised, then acked.
+    pub retried: usize,
+    /// Rejected without requeue, because even rerouting it was refused.
     pub rejected: usize,
-    pub requeued: usize,
 }
 
-#[derive(Clone, Copy, PartialEq)]
-enum Fate {
-    Ack,
-    Reject,
-    Requeue,
+
+impl Settled {
+    pub fn add(&mut self, other: Settled) {
+        self.acked += other.acked;
+        self.dead_lettered += other.dead_lettered;
+        self.retried += other.retried;
+        self.rejected += other.rejected;
+    }
+}
+
+/// What the worker sends for one delivery.
+pub enum Plan {
+    /// Its reply (an error reply also sends a dead-letter copy of the request).
+    Reply(Reply),
+    /// A copy round the retry queue (or to the dead-letter exchange past the limit), no prediction.
+    Again(Retry),
+}
+
+/// The queue a lane consumes, its two channels, and where rerouted requests go.
+#[derive(Clone)]
+pub struct Lane {
+    pub queue: String,
+    pub consume: Channel,
+    pub publish: Channel,
+    pub routes: Arc<Routes>,
+    /// Shared by the lanes of one connection: copies sent to the retry queue whose originals are
+    /// not settled yet.
+    pub moves: Arc<Moves>,
+}
+
+/// Requests copied to the retry queue whose originals are not acked (or rejected) yet. The retry
+/// lane waits for none before serving a request, so it never serves a copy while a crash could still
+/// bring the original back (which would duplicate a request that may be the one crashing workers).
+#[derive(Debug, Default)]
+pub struct Moves {
+    unsettled: AtomicUsize,
+    none_left: Notify,
+}
+
+impl Moves {
+    fn add(&self) {
+        self.unsettled.fetch_add(1, Ordering::SeqCst);
+    }
+
+    pub(super) fn settled(&self, n: usize) {
+        if n > 0 && self.unsettled.fetch_sub(n, Ordering::SeqCst) == n {
+            self.none_left.notify_waiters();
+        }
+    }
+
+    /// Resolves once every copy's original is settled.
+    pub async fn wait_none(&self) {
+        loop {
+            let notified = self.none_left.notified();
+            if self.unsettled.load(Ordering::SeqCst) == 0 {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
+enum Kind {
+    Reply,
+    ErrorReply,
+    Rerouted(Reroute),
+}
+
+#[derive(Clone, Copy)]
+enum Reroute {
+    Retried,
+    DeadLettered,
+}
+
+impl Reroute {
+    /// The retry queue is reached through the default exchange; dead letters through their exchange.
+    fn of(out: &Outbound) -> Reroute {
+        if out.exchange.as_str().is_empty() {
+            Reroute::Retried
+        } else {
+            Reroute::DeadLettered
+        }
+    }
+}
+
+struct Entry {
+    delivery: Delivery,
+    first: PublisherConfirm,
+    second: Option<PublisherConfirm>,
+    kind: Kind,
+}
+
+/// One batch whose messages are published and whose confirms may still be outstanding.
+pub struct Outstanding {
+    entries: Vec<Entry>,
+}
+
+impl Outstanding {
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
 }
 
 /// Reply properties: correlation id (or the request's message id), content type, delivery mode.
@@ -53,107 +165,160 @@ pub fn reply_route<'a>(request: &'a BasicProperties, results_queue: &'a str) -> 
         .unwrap_or(results_queue)
 }
 
-/// One batch whose replies are published and whose confirms may still be outstanding: each request's
-/// delivery tag (on the consuming channel), the confirm of its reply, and what to do once confirmed.
-pub struct Outstanding {
-    entries: Vec<(u64, PublisherConfirm, Fate)>,
+const MANDATORY: BasicPublishOptions = BasicPublishOptions {
+    mandatory: true,
+    immediate: false,
+};
+
+/// Publish a rerouted copy; a copy bound for the retry queue counts as a move until settled.
+async fn send(lane: &Lane, out: &Outbound, body: &[u8]) -> Result<PublisherConfirm, BrokerError> {
+    if matches!(Reroute::of(out), Reroute::Retried) {
+        lane.moves.add();
+    }
+    lane.publish
+        .basic_publish(
+        out.exchange.clone(),
+        out.routing_key.clone(),
+        MANDATORY,
+        body,
+        out.props.clone(),
+    )
+    .await
+    .map_err(|e| BrokerError::lost("publishing a rerouted request", &e))
 }
 
-impl Outstanding {
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-}
-
-/// Publish the replies of a batch (same order, same length as `deliveries`) without waiting for their
-/// confirms. The publishes are issued together so that their frames go out in one write, not one
-/// round-trip through lapin's I/O loop per reply.
+/// Publish what a batch needs (same order, same length as `deliveries`) without waiting for the
+/// confirms. The publishes are issued together so their frames go out in one write.
 pub async fn publish(
-    publish: &Channel,
-    results_queue: &str,
-    deliveries: &[Delivery],
-    replies: &[Reply],
+    lane: &Lane,
+    deliveries: Vec<Delivery>,
+    plans: Vec<Plan>,
 ) -> Result<Outstanding, BrokerError> {
-    let options = BasicPublishOptions {
-        mandatory: true,
-        ..BasicPublishOptions::default()
-    };
-    let sends = deliveries.iter().zip(replies).map(|(delivery, reply)| {
-        let route = reply_route(&delivery.properties, results_queue);
-        let props = reply_properties(&delivery.properties, &reply.content_type);
-        publish.basic_publish("".into(), route.into(), options, &reply.body, props)
+    let routes = &lane.routes;
+    let sends = deliveries.iter().zip(&plans).map(|(d, plan)| async move {
+        let props = &d.properties;
+        match plan {
+            Plan::Reply(reply) => {
+                let route = reply_route(props, &routes.results);
+                let reply_props = reply_properties(props, &reply.content_type);
+                let first = lane
+                    .publish
+                    .basic_publish("".into(), route.into(), MANDATORY, &reply.body, reply_props)
+                    .await
+                    .map_err(|e| BrokerError::lost("publishing a reply", &e))?;
+                match reply.error {
+                    Some(code) if reply.disposition.is_some() => {
+                        let message = reply.error_message.as_deref().unwrap_or(code);
+                        let out = routes.dead(props, code, message, &lane.queue);
+                        let copy = send(lane, &out, &d.data).await?;
+                        Ok((first, Some(copy), Kind::ErrorReply))
+                    }
+                    _ => Ok((first, None, Kind::Reply)),
+                }
+            }
+            Plan::Again(why) => {
+                let out = routes.again(props, *why, &lane.queue);
+                let kind = Kind::Rerouted(Reroute::of(&out));
+                Ok((send(lane, &out, &d.data).await?, None, kind))
+            }
+        }
     });
-    let confirms = try_join_all(sends)
-        .await
-        .map_err(|e| BrokerError::lost("publishing a reply", &e))?;
+    let confirms = try_join_all(sends).await?;
     let entries = deliveries
-        .iter()
-        .zip(replies)
+        .into_iter()
         .zip(confirms)
-        .map(|((d, r), c)| (d.delivery_tag, c, fate_of(r)))
+        .map(|(delivery, (first, second, kind))| Entry {
+            delivery,
+            first,
+            second,
+            kind,
+        })
         .collect();
     Ok(Outstanding { entries })
 }
 
-/// Wait for a batch's confirms (in delivery order), then reject the never-succeed requests (to the
-/// dead-letter queue) and requeue the ones whose reply the broker refused. Returns the counts and the
-/// highest tag to ack: the caller acks it with `multiple=true` once every lower tag is settled, which
-/// holds when batches are settled in delivery order (rejects and requeues go out before that ack).
+/// Whether the broker took a message: acked, and not returned as unroutable.
+fn delivered(c: &Confirmation) -> bool {
+    matches!(c, Confirmation::Ack(None))
+}
+
+async fn confirmed(confirm: PublisherConfirm) -> Result<Confirmation, BrokerError> {
+    confirm
+        .await
+        .map_err(|e| BrokerError::lost("waiting for a confirm", &e))
+}
+
+/// Wait for a batch's confirms (in delivery order) and settle each message. Returns the counts and
+/// the highest tag to ack: the caller acks it with `multiple=true` once every lower tag is settled,
+/// which holds when batches are settled in delivery order (rejects go out before that ack), and then
+/// releases the `retried` moves (see [`Moves`]).
 pub async fn confirm_batch(
-    consume: &Channel,
+    lane: &Lane,
     batch: Outstanding,
+    throttle: &mut Throttle,
 ) -> Result<(Settled, Option<u64>), BrokerError> {
     let mut settled = Settled::default();
     let mut last_ack = None;
-    for (tag, confirm, fate) in batch.entries {
-        let confirmation = confirm
-            .await
-            .map_err(|e| BrokerError::lost("waiting for a reply's confirm", &e))?;
-        let fate = match confirmation {
-            Confirmation::Nack(_) => {
-                tracing::warn!(
-                    delivery_tag = tag,
-                    "the broker refused a reply (nack); the request is requeued"
-                );
-                Fate::Requeue
+    for entry in batch.entries {
+        let tag = entry.delivery.delivery_tag;
+        let first = confirmed(entry.first).await?;
+        let mut moved = matches!(entry.kind, Kind::Rerouted(Reroute::Retried));
+        let outcome = match entry.kind {
+            Kind::Reply if delivered(&first) => Some(None),
+            Kind::Reply => {
+                let (out, reroute) = match first {
+                    Confirmation::Ack(Some(_)) => {
+                        throttle.warn("a reply was unroutable (its reply_to queue does not exist); the request is dead-lettered");
+                        let dead = Dead::ReplyUnroutable;
+                        let message = dead.message(lane.routes.redelivery_limit);
+                        let props = &entry.delivery.properties;
+                        (
+                            lane.routes.dead(props, dead.code(), &message, &lane.queue),
+                            Reroute::DeadLettered,
+                        )
+                    }
+                    _ => {
+                        throttle.warn("the broker refused a reply (nack); the request goes round the retry queue");
+                        let props = &entry.delivery.properties;
+                        let out = lane.routes.again(props, Retry::ReplyRefused, &lane.queue);
+                        let reroute = Reroute::of(&out);
+                        moved = matches!(reroute, Reroute::Retried);
+                        (out, reroute)
+                    }
+                };
+                let confirm = send(lane, &out, &entry.delivery.data).await?;
+                delivered(&confirmed(confirm).await?).then_some(Some(reroute))
             }
-            Confirmation::Ack(Some(returned)) => {
-                tracing::warn!(
-                    reply_to = %returned.delivery.routing_key,
-                    "reply was unroutable (no such reply queue); the requester is gone, so it is dropped"
-                );
-                fate
-            }
-            _ => fate,
+            Kind::ErrorReply => match entry.second {
+                Some(copy) => {
+                    delivered(&confirmed(copy).await?).then_some(Some(Reroute::DeadLettered))
+                }
+                None => None,
+            },
+            Kind::Rerouted(reroute) => delivered(&first).then_some(Some(reroute)),
         };
-        match fate {
-            Fate::Reject => {
-                consume
+        match outcome {
+            Some(reroute) => {
+                match reroute {
+                    None => settled.acked += 1,
+                    Some(Reroute::Retried) => settled.retried += 1,
+                    Some(Reroute::DeadLettered) => settled.dead_lettered += 1,
+                }
+                last_ack = Some(last_ack.map_or(tag, |t: u64| t.max(tag)));
+            }
+            None => {
+                // Rerouting was refused too: leave the request to the queue's own dead-letter
+                // exchange rather than requeue it into a loop.
+                throttle
+                    .warn("the broker refused a rerouted request; it is rejected without requeue");
+                lane.consume
                     .basic_reject(tag, BasicRejectOptions { requeue: false })
                     .await
                     .map_err(|e| BrokerError::lost("rejecting a request", &e))?;
                 settled.rejected += 1;
-            }
-            Fate::Requeue => {
-                consume
-                    .basic_nack(
-                        tag,
-                        BasicNackOptions {
-                            multiple: false,
-                            requeue: true,
-                        },
-                    )
-                    .await
-                    .map_err(|e| BrokerError::lost("requeueing a request", &e))?;
-                settled.requeued += 1;
-            }
-            Fate::Ack => {
-                last_ack = Some(last_ack.map_or(tag, |t: u64| t.max(tag)));
-                settled.acked += 1;
+                if moved {
+                    lane.moves.settled(1);
+                }
             }
         }
     }
@@ -168,29 +333,20 @@ pub async fn ack_through(consume: &Channel, tag: u64) -> Result<(), BrokerError>
         .map_err(|e| BrokerError::lost("acking requests", &e))
 }
 
-/// Publish the replies of a batch and settle its deliveries, waiting for every confirm (the
-/// unpipelined path: one batch at a time on the channel).
-pub async fn reply_and_settle(
-    consume: &Channel,
-    publish_ch: &Channel,
-    results_queue: &str,
-    deliveries: &[Delivery],
-    replies: &[Reply],
+/// Publish and settle one batch, waiting for every confirm (the unpipelined path).
+pub async fn publish_and_settle(
+    lane: &Lane,
+    deliveries: Vec<Delivery>,
+    plans: Vec<Plan>,
+    throttle: &mut Throttle,
 ) -> Result<Settled, BrokerError> {
-    let batch = publish(publish_ch, results_queue, deliveries, replies).await?;
-    let (settled, last_ack) = confirm_batch(consume, batch).await?;
+    let batch = publish(lane, deliveries, plans).await?;
+    let (settled, last_ack) = confirm_batch(lane, batch, throttle).await?;
     if let Some(tag) = last_ack {
-        ack_through(consume, tag).await?;
+        ack_through(&lane.consume, tag).await?;
+        lane.moves.settled(settled.retried);
     }
     Ok(settled)
-}
-
-fn fate_of(reply: &Reply) -> Fate {
-    match reply.disposition {
-        Some(Disposition::Reject) => Fate::Reject,
-        Some(Disposition::Retry) => Fate::Requeue,
-        None => Fate::Ack,
-    }
 }
 
 #[cfg(test)]

@@ -2,11 +2,11 @@
 //! awaits their confirms in delivery order and acks the highest contiguous confirmed tag (`multiple=true`)
 //! on the consuming channel, while the consumer goes on gathering and predicting the next batches.
 
-use lapin::Channel;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use super::settle::{self, Outstanding, Settled};
+use super::settle::{self, Lane, Outstanding, Settled};
+use super::throttle::Throttle;
 use super::BrokerError;
 
 /// The consumer's end of the pipeline.
@@ -16,11 +16,11 @@ pub struct Pipeline {
 }
 
 impl Pipeline {
-    /// Start a settler acking on `consume` (the channel the requests were delivered on), holding at most
-    /// `depth` published-but-unsettled batches before `submit` waits.
-    pub fn start(consume: Channel, depth: usize) -> Self {
+    /// Start a settler acking on the lane's consuming channel (where the requests were delivered),
+    /// holding at most `depth` published-but-unsettled batches before `submit` waits.
+    pub fn start(lane: Lane, depth: usize) -> Self {
         let (tx, rx) = mpsc::channel(depth.max(1));
-        let task = tokio::spawn(settle_all(consume, rx));
+        let task = tokio::spawn(settle_all(lane, rx));
         Pipeline {
             tx: Some(tx),
             task: Some(task),
@@ -93,17 +93,20 @@ impl Drop for Pipeline {
 /// Settle batches in the order they were submitted. An ack is deferred while the next batch is already
 /// waiting, so one `multiple=true` ack can cover several batches.
 async fn settle_all(
-    consume: Channel,
+    lane: Lane,
     mut rx: mpsc::Receiver<Outstanding>,
 ) -> Result<Settled, BrokerError> {
     let mut total = Settled::default();
+    let mut throttle = Throttle::default();
     let mut pending_ack: Option<u64> = None;
+    let mut pending_moves = 0;
     loop {
         let batch = match rx.try_recv() {
             Ok(b) => b,
             Err(_) => {
                 if let Some(tag) = pending_ack.take() {
-                    settle::ack_through(&consume, tag).await?;
+                    settle::ack_through(&lane.consume, tag).await?;
+                    lane.moves.settled(std::mem::take(&mut pending_moves));
                 }
                 match rx.recv().await {
                     Some(b) => b,
@@ -112,13 +115,12 @@ async fn settle_all(
             }
         };
         let size = batch.len();
-        let (settled, last_ack) = settle::confirm_batch(&consume, batch).await?;
+        let (settled, last_ack) = settle::confirm_batch(&lane, batch, &mut throttle).await?;
         if last_ack.is_some() {
             pending_ack = last_ack;
         }
-        total.acked += settled.acked;
-        total.rejected += settled.rejected;
-        total.requeued += settled.requeued;
+        pending_moves += settled.retried;
+        total.add(settled);
         tracing::debug!(size, ?settled, "batch settled");
     }
 }

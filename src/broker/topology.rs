@@ -1,12 +1,14 @@
 //! Idempotent declarations: the dead-letter exchange (fanout) and its durable queue, the durable results
-//! queue, and the durable request queue dead-lettering into the exchange (optionally a quorum queue with a
-//! delivery limit). A 406 on declare is fatal and names the queue and the argument.
+//! queue, and the durable request queue and its retry queue (`<requests>.retry`), both dead-lettering into
+//! the exchange (optionally quorum queues with a delivery limit). A 406 on declare is fatal and names the
+//! queue and the argument.
 
 use lapin::options::{ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions};
 use lapin::protocol::{AMQPErrorKind, AMQPSoftError};
 use lapin::types::{AMQPValue, FieldTable};
 use lapin::{Channel, ErrorKind, ExchangeKind};
 
+use super::route::retry_queue;
 use super::BrokerError;
 use crate::config::QueueSettings;
 
@@ -72,14 +74,12 @@ pub async fn declare(channel: &Channel, q: &QueueSettings) -> Result<(), BrokerE
             .await
             .map_err(|e| classify(&q.results, &e))?;
     }
-    channel
-        .queue_declare(
-            q.requests.as_str().into(),
-            durable,
-            request_queue_arguments(q),
-        )
-        .await
-        .map_err(|e| classify(&q.requests, &e))?;
+    for queue in [q.requests.clone(), retry_queue(&q.requests)] {
+        channel
+            .queue_declare(queue.as_str().into(), durable, request_queue_arguments(q))
+            .await
+            .map_err(|e| classify(&queue, &e))?;
+    }
     Ok(())
 }
 

@@ -6,11 +6,9 @@ use crate::model::PredictError;
 /// What the worker does with a message whose request failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Disposition {
-    /// The same message fails the same way every time: reply with the error, then reject it
-    /// without requeue so it lands in the dead-letter queue.
+    /// The same message fails the same way every time: reply with the error, then dead-letter it
+    /// (with the error code in `x-predict-error`) instead of retrying it.
     Reject,
-    /// The failure is not the message's fault: leave it unacked so it is redelivered.
-    Retry,
 }
 
 /// Why a request could not be predicted. The message says what was wrong and how to fix it.

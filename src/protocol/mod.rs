@@ -63,6 +63,8 @@ pub struct Reply {
     pub content_type: String,
     /// The error code when the reply is an error.
     pub error: Option<&'static str>,
+    /// The error's message when the reply is an error (for the dead-letter copy's headers).
+    pub error_message: Option<String>,
     /// What to do with the request message once the reply is confirmed.
     pub disposition: Option<Disposition>,
 }
@@ -116,12 +118,14 @@ where
                     body,
                     content_type: content_type.clone(),
                     error: None,
+                    error_message: None,
                     disposition: None,
                 },
                 Err((id, error)) => Reply {
                     body: reply::encode_error(*format, id, &error),
                     content_type: content_type.clone(),
                     error: Some(error.code()),
+                    error_message: Some(error.to_string()),
                     disposition: Some(error.disposition()),
                 },
             }
@@ -139,6 +143,7 @@ pub fn error_reply(message: &Message<'_>, error: RequestError) -> Reply {
         body: reply::encode_error(format, None, &error),
         content_type,
         error: Some(error.code()),
+        error_message: Some(error.to_string()),
         disposition: Some(error.disposition()),
     }
 }
