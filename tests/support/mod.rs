@@ -15,6 +15,8 @@ use lapin::options::{
 use lapin::types::FieldTable;
 use lapin::{BasicProperties, Channel, Connection, ConnectionProperties, Consumer};
 
+pub mod node;
+
 pub const URL: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
 
 pub fn root() -> PathBuf {
@@ -65,6 +67,11 @@ pub struct WorkerProcess {
 
 impl WorkerProcess {
     pub fn spawn(names: &Names, env: &[(&str, &str)]) -> Self {
+        Self::spawn_at(names, URL, env)
+    }
+
+    /// Like [`WorkerProcess::spawn`], against the broker at `url`.
+    pub fn spawn_at(names: &Names, url: &str, env: &[(&str, &str)]) -> Self {
         let log = std::fs::File::create(names.log()).expect("log file");
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_predict-worker"));
         cmd.current_dir(root())
@@ -74,7 +81,7 @@ impl WorkerProcess {
             .arg("--queue")
             .arg(&names.requests)
             .arg("--amqp-url")
-            .arg(URL)
+            .arg(url)
             .env("PREDICT_WORKER__QUEUES__RESULTS", &names.results)
             .env("PREDICT_WORKER__QUEUES__DEAD_LETTER_EXCHANGE", &names.dead)
             .env("PREDICT_WORKER__QUEUES__DEAD_LETTER_QUEUE", &names.dead)
@@ -268,7 +275,8 @@ impl Client {
 
     pub async fn cleanup(&self, names: &Names) {
         let ch = self.conn.create_channel().await.expect("channel");
-        for q in [&names.requests, &names.results, &names.dead] {
+        let retry = format!("{}.retry", names.requests);
+        for q in [&names.requests, &retry, &names.results, &names.dead] {
             let _ = ch
                 .queue_delete(q.as_str().into(), QueueDeleteOptions::default())
                 .await;
