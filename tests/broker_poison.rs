@@ -137,7 +137,9 @@ async fn a_request_that_kills_the_worker_is_dead_lettered_and_the_rest_served() 
 
 /// A process that has already exited, to hold the slot while a crashed worker is replaced.
 fn placeholder(names: &Names) -> WorkerProcess {
-    let mut child = std::process::Command::new("true").spawn().expect("spawn true");
+    let mut child = std::process::Command::new("true")
+        .spawn()
+        .expect("spawn true");
     let _ = child.wait();
     WorkerProcess {
         child,

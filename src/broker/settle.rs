@@ -30,7 +30,6 @@ pub struct Settled {
     pub rejected: usize,
 }
 
-
 impl Settled {
     pub fn add(&mut self, other: Settled) {
         self.acked += other.acked;
@@ -177,14 +176,14 @@ async fn send(lane: &Lane, out: &Outbound, body: &[u8]) -> Result<PublisherConfi
     }
     lane.publish
         .basic_publish(
-        out.exchange.clone(),
-        out.routing_key.clone(),
-        MANDATORY,
-        body,
-        out.props.clone(),
-    )
-    .await
-    .map_err(|e| BrokerError::lost("publishing a rerouted request", &e))
+            out.exchange.clone(),
+            out.routing_key.clone(),
+            MANDATORY,
+            body,
+            out.props.clone(),
+        )
+        .await
+        .map_err(|e| BrokerError::lost("publishing a rerouted request", &e))
 }
 
 /// Publish what a batch needs (same order, same length as `deliveries`) without waiting for the
