@@ -96,7 +96,8 @@ pub struct WorkerSettings {
     pub prefetch: u16,
     /// Most requests predicted together in one micro-batch.
     pub batch_size: usize,
-    /// Longest wait for a micro-batch to fill, in milliseconds.
+    /// Extra wait for a micro-batch to fill, in milliseconds, after taking what is already buffered;
+    /// 0 (the default) never waits.
     pub batch_wait_ms: u64,
     /// Largest accepted message body, in bytes; larger requests are rejected.
     pub max_body_bytes: usize,
@@ -118,7 +119,7 @@ impl Default for WorkerSettings {
         WorkerSettings {
             prefetch: 512,
             batch_size: 64,
-            batch_wait_ms: 2,
+            batch_wait_ms: 0,
             max_body_bytes: 1 << 20,
             max_instances: 10_000,
             shutdown_deadline_ms: 8_000,

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use lapin::message::Delivery;
 use lapin::options::{
     BasicCancelOptions, BasicConsumeOptions, BasicQosOptions, ConfirmSelectOptions,
@@ -262,7 +262,8 @@ pub(super) fn cancelled(queue: &str) -> BrokerError {
     ))
 }
 
-/// Add deliveries to `first` until `max` or until `wait` has passed. `true` when the consumer ended.
+/// Add to `first` every delivery already buffered, up to `max`, without waiting; then, only when
+/// `wait` is non-zero, keep adding until `max` or until `wait` has passed. `true` when the consumer ended.
 async fn gather(
     consumer: &mut Consumer,
     first: Delivery,
@@ -271,6 +272,17 @@ async fn gather(
 ) -> Result<(Vec<Delivery>, bool), BrokerError> {
     let mut batch = Vec::with_capacity(max.min(1024));
     batch.push(first);
+    while batch.len() < max {
+        match consumer.next().now_or_never() {
+            None => break,
+            Some(Some(Ok(d))) => batch.push(d),
+            Some(Some(Err(e))) => return Err(BrokerError::lost("consuming", &e)),
+            Some(None) => return Ok((batch, true)),
+        }
+    }
+    if wait.is_zero() {
+        return Ok((batch, false));
+    }
     let deadline = Instant::now() + wait;
     while batch.len() < max {
         match timeout_at(deadline, consumer.next()).await {
