@@ -24,6 +24,44 @@ fn decode(body: &[u8], content_type: &str) -> Value {
     }
 }
 
+/// `got` is scikit-learn's answer `want`: the same id, labels (JSON type included) and classes, and
+/// every probability within 1e-9.
+fn assert_matches_sklearn(got: &Value, want: &Value, what: &str) {
+    assert_eq!(got["id"], want["id"], "{what}: id");
+    assert_eq!(got["classes"], want["classes"], "{what}: classes");
+    let single = want.get("prediction").is_some();
+    let key = if single { "prediction" } else { "predictions" };
+    assert_eq!(got[key], want[key], "{what}: {key}");
+    let rows = |v: &Value| -> Vec<Vec<f64>> {
+        let p = &v["probabilities"];
+        let rows: Vec<&Value> = if single {
+            vec![p]
+        } else {
+            p.as_array().expect("rows").iter().collect()
+        };
+        rows.iter()
+            .map(|r| {
+                r.as_array()
+                    .expect("row")
+                    .iter()
+                    .map(|x| x.as_f64().expect("number"))
+                    .collect()
+            })
+            .collect()
+    };
+    let (g, w) = (rows(got), rows(want));
+    assert_eq!(g.len(), w.len(), "{what}: probability rows");
+    for (gr, wr) in g.iter().zip(&w) {
+        assert_eq!(gr.len(), wr.len(), "{what}: probability columns");
+        for (a, b) in gr.iter().zip(wr) {
+            assert!(
+                (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1e-3),
+                "{what}: {a} vs scikit-learn {b}"
+            );
+        }
+    }
+}
+
 /// The requests used for the comparison: every sample (named rows with a categorical column), one
 /// batch of all samples, and a row with missing values.
 fn requests() -> Vec<Value> {
@@ -94,6 +132,30 @@ async fn replies_match_offline_predict_for_json_and_pickle() {
                 &value, expected,
                 "{prefix}-{i}: broker reply differs from offline predict"
             );
+        }
+    }
+    // And with scikit-learn itself: the samples (outputs/best_model.expected.jsonl), the batch and the row
+    // with nulls (tests/fixtures/shipped/broker_expectations.jsonl, python/make_broker_expectations.py).
+    let read = |p: &str| -> Vec<Value> {
+        std::fs::read_to_string(support::root().join(p))
+            .unwrap_or_else(|e| panic!("{p}: {e}"))
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("json"))
+            .collect()
+    };
+    let mut sklearn = read("outputs/best_model.expected.jsonl");
+    sklearn.extend(read("tests/fixtures/shipped/broker_expectations.jsonl"));
+    assert_eq!(
+        sklearn.len(),
+        requests.len(),
+        "one scikit-learn answer per request"
+    );
+    for (i, want) in sklearn.iter().enumerate() {
+        for prefix in ["json", "pkl"] {
+            let d = by_id[&format!("{prefix}-{i}")];
+            let content_type = d.properties.content_type().as_ref().map(|c| c.to_string());
+            let got = decode(&d.data, content_type.as_deref().unwrap_or(""));
+            assert_matches_sklearn(&got, want, &format!("{prefix}-{i}"));
         }
     }
     assert!(offline[0].get("prediction").is_some());
@@ -211,10 +273,34 @@ async fn every_bad_input_is_answered_and_dead_lettered_without_hurting_traffic()
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(dead as usize, bad.len(), "dead-letter queue depth");
-    let dead_bodies = client.drain(&names.dead).await;
-    assert!(dead_bodies
-        .iter()
-        .any(|m| m.delivery.data.starts_with(b"cos\nsystem")));
+    // Each dead letter is the request itself (body and correlation id) with the reason in its headers.
+    let dead_letters = client.drain(&names.dead).await;
+    assert_eq!(dead_letters.len(), bad.len());
+    let header = |m: &lapin::message::BasicGetMessage, key: &str| -> String {
+        match m
+            .delivery
+            .properties
+            .headers()
+            .as_ref()
+            .and_then(|h| h.inner().get(key).cloned())
+        {
+            Some(AMQPValue::LongString(s)) => s.to_string(),
+            other => panic!("dead letter lacks {key}: {other:?}"),
+        }
+    };
+    for (id, body, _, code) in &bad {
+        let m = dead_letters
+            .iter()
+            .find(|m| correlation(&m.delivery.properties) == *id)
+            .unwrap_or_else(|| panic!("{id} is not in the dead-letter queue"));
+        assert_eq!(
+            &m.delivery.data, body,
+            "{id}: the dead letter keeps the body"
+        );
+        assert_eq!(header(m, "x-predict-error"), *code, "{id}");
+        assert!(!header(m, "x-predict-error-message").is_empty(), "{id}");
+        assert_eq!(header(m, "x-predict-queue"), names.requests, "{id}");
+    }
     worker.terminate(Duration::from_secs(10));
     assert_eq!(client.depth(&names.requests).await, 0, "nothing requeued");
     client.cleanup(&names).await;
