@@ -2,13 +2,16 @@
 //! through the broker, publish N requests with a sliding window and report msg/s and p50/p99 latency.
 
 mod broker;
+mod echo;
+mod open_loop;
+mod report;
 mod rows;
 mod spawn;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use clap::Args;
+use clap::{Args, ValueEnum};
 use serde_json::Value;
 
 use super::{CliError, ConfigArgs};
@@ -49,12 +52,33 @@ pub struct BenchArgs {
     /// Give up when no reply arrives for this many seconds.
     #[arg(long, default_value_t = 30.0)]
     pub timeout: f64,
+    /// Open loop: publish at this many requests a second on a fixed schedule and measure latency from
+    /// the scheduled time (without it: a closed loop with --in-flight requests outstanding).
+    #[arg(long, value_name = "MSG_PER_S")]
+    pub rate: Option<f64>,
+    /// What answers: the worker, a no-op echo consumer on a private queue (the broker's own round
+    /// trip), or both in one run with their ratio.
+    #[arg(long, value_enum, default_value_t = Target::Worker)]
+    pub target: Target,
+}
+
+/// Who answers the bench's requests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Target {
+    Worker,
+    Echo,
+    Both,
 }
 
 pub fn run(args: BenchArgs) -> Result<(), CliError> {
     if args.requests == 0 || args.in_flight == 0 || args.rows_per_request == Some(0) {
         return Err(CliError::Usage(
             "--requests, --in-flight and --rows-per-request must be at least 1".into(),
+        ));
+    }
+    if args.rate.is_some_and(|r| !(r.is_finite() && r > 0.0)) {
+        return Err(CliError::Usage(
+            "--rate must be a positive number of requests per second".into(),
         ));
     }
     let overrides = Overrides {

@@ -1,5 +1,6 @@
-//! `bench` through RabbitMQ: publish N requests with a sliding window of in-flight requests, match
-//! replies by correlation id, and print msg/s, rows/s and p50/p99/max latency.
+//! `bench` through RabbitMQ: publish N requests (closed loop: a sliding window of in-flight requests;
+//! open loop: `--rate`, on a fixed schedule), match replies by correlation id, and report msg/s, rows/s
+//! and latency percentiles, against the worker, a no-op echo consumer, or both side by side.
 
 use std::time::{Duration, Instant};
 
@@ -9,13 +10,15 @@ use lapin::PublisherConfirm;
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
-use super::{spawn, BenchArgs};
+use super::report::Stats;
+use super::{echo, open_loop, spawn, BenchArgs, Target};
+use crate::broker::route::retry_queue;
 use crate::broker::BrokerError;
 use crate::cli::send::amqp::{self, Producer, JSON};
 use crate::cli::CliError;
 use crate::config::Settings;
 
-fn request(sample: &[Value], i: usize, rows: usize) -> Value {
+pub(super) fn request(sample: &[Value], i: usize, rows: usize) -> Value {
     if rows <= 1 {
         return json!({"id": i, "features": sample[i % sample.len()]});
     }
@@ -25,14 +28,78 @@ fn request(sample: &[Value], i: usize, rows: usize) -> Value {
     json!({"id": i, "instances": instances})
 }
 
-pub async fn run(
+/// The `n` request bodies, encoded before timing starts.
+pub(super) fn bodies(sample: &[Value], n: usize, rows: usize) -> Result<Vec<Vec<u8>>, CliError> {
+    (0..n)
+        .map(|i| serde_json::to_vec(&request(sample, i, rows)))
+        .collect::<Result<_, _>>()
+        .map_err(|e| CliError::Failed(format!("cannot encode a request: {e}")))
+}
+
+/// Whether a reply body is an error reply (or not JSON at all).
+pub(super) fn is_error(body: &[u8]) -> bool {
+    serde_json::from_slice::<Value>(body).map_or(true, |v| v.get("error").is_some())
+}
+
+pub async fn run(args: &BenchArgs, settings: Settings, sample: &[Value]) -> Result<(), CliError> {
+    let rows = args.rows_per_request.unwrap_or(1);
+    match args.rate {
+        Some(rate) => println!(
+            "open loop: {} requests × {rows} row(s) at {rate} msg/s",
+            args.requests
+        ),
+        None => println!(
+            "closed loop: {} requests × {rows} row(s), {} in flight",
+            args.requests, args.in_flight
+        ),
+    }
+    let echo = match args.target {
+        Target::Echo | Target::Both => {
+            Some(one_target(args, settings.clone(), sample, true).await?)
+        }
+        Target::Worker => None,
+    };
+    let worker = match args.target {
+        Target::Worker | Target::Both => Some(one_target(args, settings, sample, false).await?),
+        Target::Echo => None,
+    };
+    Stats::print_header();
+    for (name, stats) in [("echo", &echo), ("worker", &worker)] {
+        if let Some(s) = stats {
+            s.print(name);
+        }
+    }
+    if let (Some(e), Some(w)) = (&echo, &worker) {
+        println!(
+            "worker / echo: {:.2}× the msg/s, {:.2}× the p50, {:.2}× the p99",
+            w.rate() / e.rate(),
+            w.pct_ms(0.5) / e.pct_ms(0.5).max(1e-9),
+            w.pct_ms(0.99) / e.pct_ms(0.99).max(1e-9)
+        );
+    }
+    let errors: usize = [&echo, &worker]
+        .iter()
+        .filter_map(|s| s.as_ref())
+        .map(|s| s.errors)
+        .sum();
+    if errors > 0 {
+        return Err(CliError::Failed(format!(
+            "{errors} replies were errors or not JSON"
+        )));
+    }
+    Ok(())
+}
+
+/// Bench one target: the worker (the configured queue, or a spawned worker on a private topology that
+/// is removed afterwards) or an echo consumer on a private queue.
+async fn one_target(
     args: &BenchArgs,
     mut settings: Settings,
     sample: &[Value],
-) -> Result<(), CliError> {
-    // A spawned worker gets a private topology (requests, results, dead letters), removed afterwards.
-    let made_up_queue = args.spawn_worker && args.queue.is_none();
-    if made_up_queue {
+    echo_target: bool,
+) -> Result<Stats, CliError> {
+    let private = echo_target || (args.spawn_worker && args.queue.is_none());
+    if private {
         let id = uuid::Uuid::new_v4().simple().to_string();
         settings.queues.requests = format!("bench.{id}.requests");
         settings.queues.results = format!("bench.{id}.results");
@@ -40,17 +107,25 @@ pub async fn run(
         settings.queues.dead_letter_queue = format!("bench.{id}.dead");
     }
     let queue = settings.queues.requests.clone();
-    let spawned = if args.spawn_worker {
-        Some(spawn::spawn_worker(&settings, &queue)?)
+    let (spawned, echoing) = if echo_target {
+        (None, Some(echo::start(&settings.amqp.url, &queue).await?))
+    } else if args.spawn_worker {
+        (Some(spawn::spawn_worker(&settings, &queue)?), None)
     } else {
-        None
+        (None, None)
     };
-    let result = drive(args, &settings, sample, &queue).await;
+    let result = match args.rate {
+        Some(rate) => open_loop::drive(args, &settings, sample, &queue, rate).await,
+        None => drive(args, &settings, sample, &queue).await,
+    };
+    drop(echoing);
     let stopped = spawned.map_or(Ok(()), spawn::stop_worker);
-    if made_up_queue {
+    if private {
         let q = &settings.queues;
+        let retry = retry_queue(&q.requests);
         let queues = [
             q.requests.as_str(),
+            retry.as_str(),
             q.results.as_str(),
             q.dead_letter_queue.as_str(),
         ];
@@ -64,7 +139,9 @@ pub async fn run(
             tracing::warn!(error = %e, "cannot remove the bench topology");
         }
     }
-    result.and(stopped)
+    let stats = result?;
+    stopped?;
+    Ok(stats)
 }
 
 async fn drive(
@@ -72,13 +149,10 @@ async fn drive(
     settings: &Settings,
     sample: &[Value],
     queue: &str,
-) -> Result<(), CliError> {
+) -> Result<Stats, CliError> {
     let rows = args.rows_per_request.unwrap_or(1);
     let n = args.requests;
-    let bodies: Vec<Vec<u8>> = (0..n)
-        .map(|i| serde_json::to_vec(&request(sample, i, rows)))
-        .collect::<Result<_, _>>()
-        .map_err(|e| CliError::Failed(format!("cannot encode a request: {e}")))?;
+    let bodies = bodies(sample, n, rows)?;
     let name = format!(
         "{}-bench-{}",
         settings.amqp.connection_name,
@@ -147,9 +221,7 @@ async fn drive(
             {
                 latencies.push(sent.elapsed());
                 in_flight -= 1;
-                if serde_json::from_slice::<Value>(&r.body)
-                    .map_or(true, |v| v.get("error").is_some())
-                {
+                if is_error(&r.body) {
                     errors += 1;
                 }
             }
@@ -165,33 +237,5 @@ async fn drive(
         .await
         .map_err(|e| CliError::Failed(format!("the confirm task failed: {e}")))??;
     producer.close().await;
-    latencies.sort();
-    let pct = |p: f64| {
-        let i = ((latencies.len() as f64 * p).ceil() as usize).saturating_sub(1);
-        latencies.get(i).map_or(0.0, |d| d.as_secs_f64() * 1e3)
-    };
-    let rate = n as f64 / elapsed.as_secs_f64();
-    println!(
-        "queue {queue}: {n} requests × {rows} row(s), {} in flight",
-        args.in_flight
-    );
-    println!(
-        "{:>10}  {:>10}  {:>10}  {:>10}  {:>10}  {:>8}",
-        "msg/s", "rows/s", "p50 ms", "p99 ms", "max ms", "errors"
-    );
-    println!(
-        "{:>10.0}  {:>10.0}  {:>10.2}  {:>10.2}  {:>10.2}  {:>8}",
-        rate,
-        rate * rows as f64,
-        pct(0.50),
-        pct(0.99),
-        pct(1.0),
-        errors
-    );
-    if errors > 0 {
-        return Err(CliError::Failed(format!(
-            "{errors} of {n} replies were errors or not JSON"
-        )));
-    }
-    Ok(())
+    Ok(Stats::new(n, rows, elapsed, latencies, errors))
 }

@@ -1,0 +1,103 @@
+//! `bench --rate R`: an open loop. Request i is published at start + i/R whatever the replies do, and
+//! its latency is measured from that scheduled time, so a stall shows up in the percentiles instead of
+//! slowing the sender down (no coordinated omission).
+
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use super::broker::{bodies, is_error};
+use super::report::Stats;
+use super::BenchArgs;
+use crate::broker::BrokerError;
+use crate::cli::send::amqp::{self, Producer, JSON};
+use crate::cli::CliError;
+use crate::config::Settings;
+
+pub async fn drive(
+    args: &BenchArgs,
+    settings: &Settings,
+    sample: &[Value],
+    queue: &str,
+    rate: f64,
+) -> Result<Stats, CliError> {
+    let rows = args.rows_per_request.unwrap_or(1);
+    let n = args.requests;
+    let bodies = bodies(sample, n, rows)?;
+    let name = format!(
+        "{}-bench-{}",
+        settings.amqp.connection_name,
+        std::process::id()
+    );
+    let mut producer = Producer::connect(&settings.amqp.url, &name, queue).await?;
+    let publisher = producer.publisher();
+    let run_id = uuid::Uuid::new_v4().simple().to_string();
+    let interval = Duration::from_secs_f64(1.0 / rate);
+    let start = Instant::now() + Duration::from_millis(50);
+    let due = move |i: usize| start + interval.mul_f64(i as f64);
+    let (confirm_tx, mut confirm_rx) = mpsc::unbounded_channel();
+    let confirm_queue = queue.to_string();
+    let confirmer = tokio::spawn(async move {
+        while let Some(c) = confirm_rx.recv().await {
+            amqp::confirmed(c, &confirm_queue).await?;
+        }
+        Ok::<(), BrokerError>(())
+    });
+    let sender_run = run_id.clone();
+    let sender = tokio::spawn(async move {
+        let mut late = Duration::ZERO;
+        for (i, body) in bodies.iter().enumerate() {
+            tokio::time::sleep_until(due(i)).await;
+            late = late.max(Instant::now().saturating_duration_since(due(i)));
+            let corr = amqp::correlation_id(&sender_run, i);
+            let confirm = publisher.publish(body, JSON, &corr).await?;
+            if confirm_tx.send(confirm).is_err() {
+                break;
+            }
+        }
+        Ok::<Duration, BrokerError>(late)
+    });
+    let mut answered = vec![false; n];
+    let mut latencies = Vec::with_capacity(n);
+    let mut errors = 0;
+    let idle = Duration::from_secs_f64(args.timeout.max(0.1));
+    while latencies.len() < n {
+        let reply = match tokio::time::timeout(idle, producer.next_reply()).await {
+            Err(_) => {
+                sender.abort();
+                return Err(CliError::Failed(format!(
+                    "{} of {n} replies missing after {} s without a reply; is a worker consuming {queue:?}?",
+                    n - latencies.len(),
+                    idle.as_secs_f64()
+                )));
+            }
+            Ok(None) => return Err(CliError::Failed("the reply consumer was cancelled".into())),
+            Ok(Some(r)) => r?,
+        };
+        let now = Instant::now();
+        if let Some(i) = reply.index_in(&run_id).filter(|&i| i < n && !answered[i]) {
+            answered[i] = true;
+            latencies.push(now.saturating_duration_since(due(i)));
+            if is_error(&reply.body) {
+                errors += 1;
+            }
+        }
+    }
+    let elapsed = Instant::now().saturating_duration_since(start);
+    let late = sender
+        .await
+        .map_err(|e| CliError::Failed(format!("the sender task failed: {e}")))??;
+    confirmer
+        .await
+        .map_err(|e| CliError::Failed(format!("the confirm task failed: {e}")))??;
+    producer.close().await;
+    if late > Duration::from_millis(10) {
+        println!(
+            "note: the sender fell up to {:.1} ms behind its schedule; latencies count from the schedule",
+            late.as_secs_f64() * 1e3
+        );
+    }
+    Ok(Stats::new(n, rows, elapsed, latencies, errors))
+}

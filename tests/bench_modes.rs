@@ -1,0 +1,83 @@
+//! `bench` against the real broker: the closed loop against a spawned worker and the echo consumer in
+//! one run (with their ratio), and the open loop (`--rate`) on the echo target; the figures are parsed
+//! from the output and must be sane.
+
+mod support;
+
+use std::process::Command;
+
+fn bench(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_predict-worker"))
+        .current_dir(support::root())
+        .arg("bench")
+        .args([
+            "--model",
+            "outputs/best_model.pkl",
+            "--amqp-url",
+            support::URL,
+        ])
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run bench");
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "bench {args:?} failed (RabbitMQ must run on 127.0.0.1:5672):\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+/// The figures of the row for `target`: msg/s, rows/s, p50, p90, p99, p99.9, max, errors.
+fn row(out: &str, target: &str) -> Vec<f64> {
+    let line = out
+        .lines()
+        .find(|l| l.split_whitespace().next() == Some(target))
+        .unwrap_or_else(|| panic!("no {target} row in:\n{out}"));
+    line.split_whitespace()
+        .skip(1)
+        .map(|x| x.parse().expect("number"))
+        .collect()
+}
+
+fn sane(figures: &[f64], out: &str) {
+    assert_eq!(figures.len(), 8, "{out}");
+    assert!(figures[0] > 0.0, "msg/s: {out}");
+    let (p50, p90, p99, p999, max) = (figures[2], figures[3], figures[4], figures[5], figures[6]);
+    assert!(
+        0.0 < p50 && p50 <= p90 && p90 <= p99 && p99 <= p999 && p999 <= max,
+        "{out}"
+    );
+    assert_eq!(figures[7], 0.0, "no errors: {out}");
+}
+
+#[test]
+fn closed_loop_against_worker_and_echo_reports_both_and_their_ratio() {
+    let out = bench(&[
+        "--spawn-worker",
+        "--target",
+        "both",
+        "--requests",
+        "300",
+        "--in-flight",
+        "4",
+    ]);
+    sane(&row(&out, "worker"), &out);
+    sane(&row(&out, "echo"), &out);
+    assert!(out.contains("worker / echo:"), "{out}");
+}
+
+#[test]
+fn open_loop_keeps_its_schedule() {
+    let out = bench(&["--target", "echo", "--requests", "300", "--rate", "600"]);
+    assert!(out.contains("open loop: 300 requests"), "{out}");
+    let echo = row(&out, "echo");
+    sane(&echo, &out);
+    // 300 requests at 600/s take about half a second: the achieved rate follows the schedule.
+    assert!(
+        echo[0] > 300.0 && echo[0] < 700.0,
+        "achieved {} msg/s:\n{out}",
+        echo[0]
+    );
+}
