@@ -454,22 +454,30 @@ impl<'de> Visitor<'de> for RowSeed<'_, '_> {
         ctx.rows.values.resize(start + width, f64::NAN);
         ctx.seen.clear();
         ctx.seen.resize(width, false);
-        while let Some(name) = map.next_key::<String>()? {
-            let Some(&col) = ctx.schema.index.get(&name) else {
-                let known = ctx.schema.known_names();
-                return Err(
-                    ctx.fail(RequestError::Predict(PredictError::UnknownFeature {
-                        name,
-                        known,
-                    })),
-                );
-            };
+        let mut columns = ColumnSeed {
+            index: &ctx.schema.index,
+            names: &names,
+            hint: 0,
+        };
+        while let Some(column) = map.next_key_seed(columns)? {
+            let col =
+                match column {
+                    Ok(col) => col,
+                    Err(name) => {
+                        let known = ctx.schema.known_names();
+                        return Err(ctx.fail(RequestError::Predict(
+                            PredictError::UnknownFeature { name, known },
+                        )));
+                    }
+                };
             if ctx.seen.get(col).copied().unwrap_or(true) {
+                let name = &names[col];
                 return Err(ctx.fail(RequestError::invalid(format!(
                     "feature {name:?} appears twice in row {row}"
                 ))));
             }
             ctx.seen[col] = true;
+            columns.hint = col + 1;
             let seed = CellSeed {
                 ctx: &mut *ctx,
                 row,
@@ -490,6 +498,36 @@ impl<'de> Visitor<'de> for RowSeed<'_, '_> {
         }
         ctx.rows.n_rows += 1;
         Ok(())
+    }
+}
+
+/// A feature name in a row sent by name, looked up without copying it: the column, or the unknown
+/// name (copied only then, for the error). Producers mostly send the columns in the model's order, so
+/// the column after the previous one is tried before the hash map.
+#[derive(Clone, Copy)]
+struct ColumnSeed<'s> {
+    index: &'s HashMap<String, usize>,
+    names: &'s [String],
+    hint: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for ColumnSeed<'_> {
+    type Value = Result<usize, String>;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ColumnSeed<'_> {
+    type Value = Result<usize, String>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a feature name")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        if self.names.get(self.hint).is_some_and(|n| n == v) {
+            return Ok(Ok(self.hint));
+        }
+        Ok(self.index.get(v).copied().ok_or_else(|| v.to_string()))
     }
 }
 
