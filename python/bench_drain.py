@@ -83,7 +83,7 @@ def main() -> None:
     p.send_signal(signal.SIGTERM)
     p.wait()
     left = ch.queue_declare(req, passive=True).method.message_count
-    for q in (req, res, dead):
+    for q in (req, f"{req}.retry", res, dead):
         ch.queue_delete(q)
     ch.exchange_delete(dead)
     print(
