@@ -403,3 +403,40 @@ fn many_replies_in_order_with_one_model_call() {
         assert_eq!(v["prediction"], if i > 5 { "big" } else { "small" });
     }
 }
+
+#[test]
+fn a_large_micro_batch_is_parsed_in_parallel_and_answered_in_order() {
+    // 300 messages of 100 rows each: well over protocol's parallel-parsing threshold.
+    let bodies: Vec<String> = (0..300)
+        .map(|i| {
+            let rows: Vec<String> = (0..100).map(|_| format!("[{}, 0, 0]", i % 9)).collect();
+            if i == 150 {
+                return r#"{"id": 150, "instances": [[1, 2]]}"#.to_string();
+            }
+            format!(r#"{{"id": {i}, "instances": [{}]}}"#, rows.join(","))
+        })
+        .collect();
+    assert!(bodies.iter().map(String::len).sum::<usize>() > 256 * 1024);
+    let messages: Vec<Message> = bodies
+        .iter()
+        .map(|b| Message {
+            body: b.as_bytes(),
+            content_type: None,
+        })
+        .collect();
+    let schema = Schema::new(Some(3), None, 1000, 1 << 20);
+    let replies = protocol::respond(classify, &schema, &messages);
+    assert_eq!(replies.len(), 300);
+    for (i, reply) in replies.iter().enumerate() {
+        let v: Value = serde_json::from_slice(&reply.body).expect("JSON");
+        assert_eq!(v["id"], i, "reply {i} is in its place");
+        if i == 150 {
+            assert_eq!(v["error"]["code"], "wrong_feature_count");
+            continue;
+        }
+        let want = if i % 9 > 5 { "big" } else { "small" };
+        let predictions = v["predictions"].as_array().expect("predictions");
+        assert_eq!(predictions.len(), 100);
+        assert!(predictions.iter().all(|p| p == want), "reply {i}: {v}");
+    }
+}

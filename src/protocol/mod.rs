@@ -3,6 +3,7 @@
 
 pub mod batch;
 pub mod error;
+mod parallel;
 pub mod pickle_scan;
 pub mod reply;
 pub mod request;
@@ -81,16 +82,7 @@ pub fn respond<F>(predict: F, schema: &Schema, messages: &[Message<'_>]) -> Vec<
 where
     F: Fn(&Batch) -> Result<Output, PredictError>,
 {
-    let parsed: Vec<(Format, String, Result<Request, Rejected>)> = messages
-        .iter()
-        .map(|m| {
-            let (format, content_type) = match Format::from_content_type(m.content_type) {
-                Ok(f) => (f, m.content_type.unwrap_or(JSON).to_string()),
-                Err(_) => (Format::Json, JSON.to_string()),
-            };
-            (format, content_type, parse(m.body, m.content_type, schema))
-        })
-        .collect();
+    let parsed = parallel::parse_all(messages, schema);
     let valid: Vec<&Request> = parsed
         .iter()
         .filter_map(|(_, _, r)| r.as_ref().ok())
