@@ -61,7 +61,7 @@ pub fn offline_settings(
             ..Overrides::default()
         },
     )?;
-    crate::telemetry::init(&settings.telemetry.log_format, "warn");
+    crate::telemetry::init(&settings.telemetry.log_format, "warn")?;
     Ok(settings)
 }
 

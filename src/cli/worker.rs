@@ -39,7 +39,7 @@ pub fn run(args: WorkerArgs) -> Result<(), CliError> {
     crate::telemetry::init(
         &settings.telemetry.log_format,
         &settings.telemetry.log_level,
-    );
+    )?;
     let readiness = (!settings.worker.readiness_file.as_os_str().is_empty())
         .then(|| Readiness::new(settings.worker.readiness_file.clone()));
     if let Some(r) = &readiness {
