@@ -171,16 +171,16 @@ async fn drive(
         latencies.get(i).map_or(0.0, |d| d.as_secs_f64() * 1e3)
     };
     let rate = n as f64 / elapsed.as_secs_f64();
-    println!(
-        "queue {queue}: {n} requests × {rows} row(s), {} in flight",
+    let mut text = format!(
+        "queue {queue}: {n} requests × {rows} row(s), {} in flight\n",
         args.in_flight
     );
-    println!(
-        "{:>10}  {:>10}  {:>10}  {:>10}  {:>10}  {:>8}",
+    text += &format!(
+        "{:>10}  {:>10}  {:>10}  {:>10}  {:>10}  {:>8}\n",
         "msg/s", "rows/s", "p50 ms", "p99 ms", "max ms", "errors"
     );
-    println!(
-        "{:>10.0}  {:>10.0}  {:>10.2}  {:>10.2}  {:>10.2}  {:>8}",
+    text += &format!(
+        "{:>10.0}  {:>10.0}  {:>10.2}  {:>10.2}  {:>10.2}  {:>8}\n",
         rate,
         rate * rows as f64,
         pct(0.50),
@@ -188,6 +188,7 @@ async fn drive(
         pct(1.0),
         errors
     );
+    crate::cli::stdout::write(&text)?;
     if errors > 0 {
         return Err(CliError::Failed(format!(
             "{errors} of {n} replies were errors or not JSON"
