@@ -226,3 +226,36 @@ fn inspect_describes_the_model() {
     assert!(text.contains("RandomForestClassifier"), "{text}");
     assert!(text.contains("sha256"), "{text}");
 }
+
+#[test]
+fn an_oversized_line_reports_its_real_size_and_the_run_goes_on() {
+    let big = format!("{{\"id\": 1, \"features\": [{}1]}}", "1,".repeat(50_000));
+    let input = format!("{big}\r\n{}\n", sample_lines()[0]);
+    let mut child = bin()
+        .args(["predict", "--model"])
+        .arg(model_path())
+        .env("PREDICT_WORKER__WORKER__MAX_BODY_BYTES", "1000")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let out = child.wait_with_output().expect("output");
+    writer.join().unwrap().unwrap();
+    let lines: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let got = parse(&lines);
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert_eq!(got[0]["error"]["code"], "body_too_large");
+    let message = got[0]["error"]["message"].as_str().unwrap_or("");
+    assert!(
+        message.contains(&format!("{} bytes", big.len())),
+        "the real size, {} bytes: {message}",
+        big.len()
+    );
+    assert_eq!(got[1]["id"], "sample-1");
+}
