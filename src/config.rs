@@ -283,3 +283,7 @@ impl Settings {
         Ok(())
     }
 }
+
+#[cfg(test)]
+#[path = "config_tests.rs"]
+mod tests;
