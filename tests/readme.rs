@@ -1,5 +1,5 @@
 //! The README and docs/ are followable to the letter: the pika snippet in the README is exactly
-//! `examples/snippet_pika.py` (which CI runs against a worker), every relative link points at a file and
+//! `examples/snippet_pika.py` (meant to run against a worker), every relative link points at a file and
 //! heading that exist, and nothing cites a design document outside the repository.
 
 use std::path::{Path, PathBuf};
@@ -25,7 +25,7 @@ fn docs() -> Vec<PathBuf> {
 }
 
 #[test]
-fn the_readme_pika_snippet_is_the_file_ci_runs() {
+fn the_readme_pika_snippet_is_the_example_file() {
     let readme = read(&root().join("README.md"));
     let file = read(&root().join("examples/snippet_pika.py"));
     let start = readme
