@@ -214,6 +214,23 @@ mod tests {
     }
 
     #[test]
+    fn stop_on_drop_removes_the_file_on_any_way_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ready");
+        let r = Readiness::new(path.clone());
+        let failing = || -> Result<(), String> {
+            let _guard = StopOnDrop(Some(r.clone()));
+            r.set_ready().unwrap();
+            assert!(path.exists());
+            Err("a fatal error".into())
+        };
+        assert!(failing().is_err());
+        assert!(!path.exists(), "an early return left the file");
+        r.set_ready().unwrap();
+        assert!(!path.exists(), "stopped for good");
+    }
+
+    #[test]
     fn content_must_be_a_live_pid_and_a_fresh_timestamp() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("ready");
