@@ -2,6 +2,7 @@
 //! settled (acked, not redelivered, not dead-lettered, not looped), the reply body is not logged, and the
 //! worker keeps serving. RabbitMQ must run on 127.0.0.1:5672 (guest/guest); fails, never skips, without it.
 
+mod cleanup;
 mod support;
 
 use std::time::Duration;
@@ -12,6 +13,7 @@ use support::{collect, correlation, sample_lines, Client, Names, WorkerProcess};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reply_to_a_vanished_queue_is_dropped_and_the_request_settled() {
     let names = Names::new("vanish");
+    let _delete = cleanup::DeleteOnDrop(names.clone());
     let client = Client::connect().await;
     // Even a user who asks for lapin's warnings never gets a reply body in the log (lapin logs a
     // returned message, body included, at WARN).

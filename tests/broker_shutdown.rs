@@ -2,6 +2,7 @@
 //! is being predicted; a second signal exits 130 and leaves no readiness file; SIGINT drains like SIGTERM.
 //! RabbitMQ must run on 127.0.0.1:5672 (guest/guest); these tests fail, never skip, without it.
 
+mod cleanup;
 mod support;
 
 use std::process::Command;
@@ -81,6 +82,7 @@ fn gone_within(names: &Names, within: Duration) -> Option<Duration> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn readiness_goes_the_moment_sigterm_arrives_during_a_long_batch() {
     let names = Names::new("sdready");
+    let _delete = cleanup::DeleteOnDrop(names.clone());
     let client = Client::connect().await;
     let mut worker = spawn_for_long_batches(&names);
     worker.wait_ready(Duration::from_secs(20));
@@ -116,6 +118,7 @@ async fn readiness_goes_the_moment_sigterm_arrives_during_a_long_batch() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn second_signal_exits_130_and_leaves_no_readiness_file() {
     let names = Names::new("sd130");
+    let _delete = cleanup::DeleteOnDrop(names.clone());
     let client = Client::connect().await;
     let mut worker = spawn_for_long_batches(&names);
     worker.wait_ready(Duration::from_secs(20));
@@ -146,6 +149,7 @@ async fn second_signal_exits_130_and_leaves_no_readiness_file() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigint_drains_like_sigterm() {
     let names = Names::new("sdint");
+    let _delete = cleanup::DeleteOnDrop(names.clone());
     let client = Client::connect().await;
     let mut worker = WorkerProcess::spawn(&names, &[]);
     worker.wait_ready(Duration::from_secs(20));

@@ -2,6 +2,7 @@
 //! message, exit 0. And `bench --input` with a file that does not exist is an error naming the file,
 //! not a silent run on zero rows. `send` needs RabbitMQ on 127.0.0.1:5672 (fails, never skips, without).
 
+mod cleanup;
 mod support;
 
 use std::process::{Command, Output, Stdio};
@@ -83,6 +84,7 @@ fn a_closed_stdout_ends_inspect_predict_and_bench_quietly() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_closed_stdout_ends_send_quietly() {
     let names = Names::new("sendpipe");
+    let _delete = cleanup::DeleteOnDrop(names.clone());
     let client = support::Client::connect().await;
     let mut worker = WorkerProcess::spawn(&names, &[]);
     worker.wait_ready(Duration::from_secs(20));
