@@ -1,7 +1,7 @@
 //! The worker's fatal start-up errors, as a user sees them on stderr: a vhost that does not exist and
-//! refused credentials exit 5 at once with one message naming the vhost or user (no lapin retry lines);
-//! a log level or format that does not parse exits 3 naming the key; no colour codes when stderr is
-//! not a terminal. The broker cases need RabbitMQ on 127.0.0.1:5672 and fail, never skip, without it.
+//! refused credentials exit 5 at once with one message naming the vhost or user (no lapin retry lines),
+//! for `send` too; a log level or format that does not parse exits 3 naming the key; no colour codes
+//! when stderr is not a terminal. The broker cases need RabbitMQ on 127.0.0.1:5672 and fail, never skip, without it.
 
 mod support;
 
@@ -150,4 +150,30 @@ fn an_unknown_log_format_is_a_config_error_naming_the_key() {
     assert_eq!(out.status.code(), Some(3), "{err}");
     assert!(err.contains("telemetry.log_format"), "{err}");
     assert!(err.contains("\"xml\""), "{err}");
+}
+
+#[test]
+fn send_to_a_vhost_that_does_not_exist_exits_5_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = support::root().join("outputs/best_model.sample.jsonl");
+    let out = Command::new(env!("CARGO_BIN_EXE_predict-worker"))
+        .current_dir(dir.path())
+        .args([
+            "send",
+            "--amqp-url",
+            "amqp://guest:guest@127.0.0.1:5672/no-such-vhost-send",
+        ])
+        .args(["--queue", "predict.requests", "--timeout", "5", "--input"])
+        .arg(input)
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("run send");
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(5), "{err}");
+    assert!(err.contains("vhost \"no-such-vhost-send\""), "{err}");
+    assert!(
+        out.stdout.is_empty(),
+        "nothing was sent, so nothing is printed"
+    );
+    assert_one_clean_message(&err);
 }
