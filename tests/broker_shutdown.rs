@@ -103,6 +103,7 @@ async fn readiness_goes_the_moment_sigterm_arrives_during_a_long_batch() {
         "readiness file still there 500 ms after SIGTERM while a batch runs:\n{}",
         worker.log()
     );
+    eprintln!("readiness file gone {took:?} after SIGTERM, while the batch still ran");
     assert_eq!(healthcheck_code(&names), Some(6));
     let status = worker
         .wait_exit(Duration::from_secs(60))
