@@ -1,4 +1,5 @@
-//! Criterion micro-benchmarks: load time of the shipped model, and single-row and 1,000-row predict for each
+//! Criterion micro-benchmarks: load time of the shipped model (whole load, and the decompress + unpickle
+//! part alone, which tests/pickle_shipped.rs once held to a timing budget), and single-row and 1,000-row predict for each
 //! family (shipped ColumnTransformer + forest, linear pipeline, forest, gradient boosting, hist gradient boosting).
 //! The Python baseline for the same models and rows is `python/bench_sklearn.py`.
 
@@ -9,6 +10,8 @@ use std::hint::black_box;
 use std::path::{Path, PathBuf};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use predict_worker::model::joblib;
+use predict_worker::model::pickle::{unpickle, Limits};
 use predict_worker::model::{load_model, Batch, LoadLimits, Model};
 use serde_json::Value;
 
@@ -74,6 +77,19 @@ fn benches(c: &mut Criterion) {
     c.bench_function("load/shipped_model", |b| {
         b.iter(|| load_model(black_box(&shipped), &LoadLimits::default()).is_ok())
     });
+    match std::fs::read(&shipped) {
+        Ok(bytes) => {
+            c.bench_function("decode/shipped_model", |b| {
+                b.iter(|| {
+                    let (stream, _) = joblib::decompress(black_box(&bytes), 1 << 30).ok()?;
+                    unpickle(&stream, &Limits::default())
+                        .ok()
+                        .map(|(heap, _, _)| heap.len())
+                })
+            });
+        }
+        Err(e) => eprintln!("SKIPPED decode/shipped_model: {}: {e}", shipped.display()),
+    }
     let prepared = shipped_rows().and_then(|rows| prepare(&shipped, &rows));
     bench_predict(c, "shipped_model", prepared);
     for (family, name) in FAMILIES {

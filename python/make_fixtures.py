@@ -13,7 +13,7 @@ Each fixture is a model file plus a JSON manifest with the same stem:
      "kind": "classifier" | "regressor", "named": true | false, "description": "...",
      "inputs": [ROW, ...], "predict": [...], "predict_proba": [[...], ...] | null, "classes": [...] | null}
 
-ROW follows the wire contract (DESIGN.md section 2): a list of numbers with null for NaN (positional), or an
+ROW follows the wire contract (docs/protocol.md): a list of numbers with null for NaN (positional), or an
 object keyed by feature name with numbers, strings (categorical cells) or null. The expected outputs are what
 scikit-learn itself returns for exactly those rows: the rows are written to JSON first, read back into a numpy
 array or a pandas DataFrame (object dtype for string columns, as a Python worker would build it from JSON), and

@@ -22,7 +22,7 @@ Everything is seeded (random_state=0 for the forest, 42 for the split and the bl
 pinned python/requirements.txt reproduces the same file content up to pickle's memo layout.
 
 It also writes:
-  * outputs/best_model.sample.jsonl   - request lines in the wire format (DESIGN.md section 2);
+  * outputs/best_model.sample.jsonl   - request lines in the wire format (docs/protocol.md);
   * outputs/best_model.expected.jsonl - scikit-learn's reply for each of them (prediction, probabilities, classes).
 
 Run from the repository root:  python3 python/train.py

@@ -262,7 +262,20 @@ impl Settings {
             return bad("worker.max_body_bytes", "must be at least 1");
         }
         if !matches!(self.telemetry.log_format.as_str(), "text" | "json") {
-            return bad("telemetry.log_format", "must be \"text\" or \"json\"");
+            return bad(
+                "telemetry.log_format",
+                &format!(
+                    "{:?} is not a log format; set it to \"text\" or \"json\" \
+                     (PREDICT_WORKER__TELEMETRY__LOG_FORMAT)",
+                    self.telemetry.log_format
+                ),
+            );
+        }
+        if let Err(message) = crate::telemetry::check_filter(&self.telemetry.log_level) {
+            return bad(
+                "telemetry.log_level",
+                &format!("{message} (PREDICT_WORKER__TELEMETRY__LOG_LEVEL)"),
+            );
         }
         if self.amqp.reconnect_initial_ms == 0
             || self.amqp.reconnect_max_ms < self.amqp.reconnect_initial_ms
@@ -275,3 +288,7 @@ impl Settings {
         Ok(())
     }
 }
+
+#[cfg(test)]
+#[path = "config_tests.rs"]
+mod tests;

@@ -2,22 +2,30 @@
 //! consumer runs; `predict-worker healthcheck` (the container HEALTHCHECK) reads it with [`check`].
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The readiness file of one worker process.
 ///
 /// The worker calls [`Readiness::set_ready`] once its model is loaded and its consumer runs, and again
 /// periodically (well within `worker.readiness_stale_ms`) while it stays ready. It calls
-/// [`Readiness::set_not_ready`] as soon as it starts shutting down or loses the broker.
+/// [`Readiness::set_not_ready`] when it loses the broker, and [`Readiness::stop`] the moment a
+/// shutdown signal arrives: after `stop`, no clone of the handle writes the file again.
 #[derive(Debug, Clone)]
 pub struct Readiness {
     path: PathBuf,
+    /// `true` once [`Readiness::stop`] ran. Held while writing, so a refresh racing with `stop`
+    /// either finishes before the file is removed or does not write at all.
+    stopped: Arc<Mutex<bool>>,
 }
 
 impl Readiness {
     /// A readiness handle for `path`. Nothing is written until [`Readiness::set_ready`].
     pub fn new(path: PathBuf) -> Self {
-        Readiness { path }
+        Readiness {
+            path,
+            stopped: Arc::new(Mutex::new(false)),
+        }
     }
 
     /// The file this handle writes.
@@ -27,13 +35,14 @@ impl Readiness {
 
     /// Write (or refresh) the readiness file atomically: write a temporary file next to it, then
     /// rename it over the old one, so a reader never sees a half-written file.
-    /// The content is `pid=<pid> unix=<seconds>`; freshness is judged by the file's mtime.
+    /// The content is `pid=<pid> unix=<seconds>`, which [`check`] verifies. Does nothing after
+    /// [`Readiness::stop`].
     pub fn set_ready(&self) -> std::io::Result<()> {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
-        let content = format!("pid={} unix={}\n", std::process::id(), now);
+        let stopped = self.stopped.lock().unwrap_or_else(|e| e.into_inner());
+        if *stopped {
+            return Ok(());
+        }
+        let content = format!("pid={} unix={}\n", std::process::id(), unix_now());
         let file_name = self
             .path
             .file_name()
@@ -48,6 +57,13 @@ impl Readiness {
         })
     }
 
+    /// Not ready for good: remove the file and never write it again (shutdown signal, exit).
+    pub fn stop(&self) {
+        let mut stopped = self.stopped.lock().unwrap_or_else(|e| e.into_inner());
+        *stopped = true;
+        self.set_not_ready();
+    }
+
     /// Remove the readiness file; a file that is already gone is fine.
     pub fn set_not_ready(&self) {
         if let Err(err) = std::fs::remove_file(&self.path) {
@@ -58,8 +74,30 @@ impl Readiness {
     }
 }
 
-/// Ok when the readiness file at `path` exists and was refreshed within `stale_after`.
-/// The error says why not: missing, stale since N s, or unreadable.
+/// Stops a [`Readiness`] when dropped: on every way out of the worker (clean exit, error, panic
+/// unwinding), the readiness file is gone.
+#[derive(Debug)]
+pub struct StopOnDrop(pub Option<Readiness>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        if let Some(r) = &self.0 {
+            r.stop();
+        }
+    }
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// Ok when the readiness file at `path` exists, was refreshed within `stale_after`, holds
+/// `pid=<pid> unix=<seconds>` with a timestamp within `stale_after`, and (where `/proc` is
+/// mounted) that pid is a running process. The error says why not: missing, stale since N s,
+/// unreadable, not a readiness file, or its worker is gone.
 pub fn check(path: &Path, stale_after: Duration) -> Result<(), String> {
     let meta = match std::fs::metadata(path) {
         Ok(meta) => meta,
@@ -101,7 +139,41 @@ pub fn check(path: &Path, stale_after: Duration) -> Result<(), String> {
             stale_after.as_millis()
         ));
     }
+    let text = std::fs::read_to_string(path)
+        .map_err(|err| format!("readiness file {} is unreadable: {err}", path.display()))?;
+    let (pid, written) = parse(&text).ok_or_else(|| {
+        format!(
+            "readiness file {} does not hold `pid=<pid> unix=<seconds>` (it holds {:?}); \
+             only the worker should write it: check worker.readiness_file",
+            path.display(),
+            text.chars().take(80).collect::<String>()
+        )
+    })?;
+    let written_age = unix_now().saturating_sub(written);
+    if written_age > stale_after.as_secs() + 1 {
+        return Err(format!(
+            "readiness file {} is stale since {written_age} s by its own timestamp (limit {} ms): \
+             the worker stopped refreshing it",
+            path.display(),
+            stale_after.as_millis()
+        ));
+    }
+    if Path::new("/proc/self").exists() && !Path::new(&format!("/proc/{pid}")).exists() {
+        return Err(format!(
+            "readiness file {} names worker pid {pid}, which is not running: the worker exited \
+             without removing it",
+            path.display()
+        ));
+    }
     Ok(())
+}
+
+/// `pid=<pid> unix=<seconds>` (one line) as its two numbers.
+fn parse(text: &str) -> Option<(u32, u64)> {
+    let mut fields = text.strip_suffix('\n')?.split(' ');
+    let pid = fields.next()?.strip_prefix("pid=")?.parse().ok()?;
+    let unix = fields.next()?.strip_prefix("unix=")?.parse().ok()?;
+    fields.next().is_none().then_some((pid, unix))
 }
 
 #[cfg(test)]
@@ -126,6 +198,71 @@ mod tests {
         r.set_not_ready();
         r.set_not_ready();
         assert!(check(&path, Duration::from_secs(5)).is_err());
+    }
+
+    #[test]
+    fn stop_removes_the_file_and_no_refresh_brings_it_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ready");
+        let r = Readiness::new(path.clone());
+        let refresher = r.clone();
+        r.set_ready().unwrap();
+        r.stop();
+        assert!(!path.exists());
+        refresher.set_ready().unwrap();
+        assert!(!path.exists(), "a clone refreshed the file after stop");
+    }
+
+    #[test]
+    fn stop_on_drop_removes_the_file_on_any_way_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ready");
+        let r = Readiness::new(path.clone());
+        let failing = || -> Result<(), String> {
+            let _guard = StopOnDrop(Some(r.clone()));
+            r.set_ready().unwrap();
+            assert!(path.exists());
+            Err("a fatal error".into())
+        };
+        assert!(failing().is_err());
+        assert!(!path.exists(), "an early return left the file");
+        r.set_ready().unwrap();
+        assert!(!path.exists(), "stopped for good");
+    }
+
+    #[test]
+    fn content_must_be_a_live_pid_and_a_fresh_timestamp() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ready");
+        let stale = Duration::from_secs(15);
+        let write = |text: &str| std::fs::write(&path, text).unwrap();
+        write("ok\n");
+        let err = check(&path, stale).unwrap_err();
+        assert!(
+            err.contains("does not hold `pid=<pid> unix=<seconds>`"),
+            "{err}"
+        );
+        write("");
+        assert!(check(&path, stale).is_err());
+        write(&format!(
+            "pid={} unix={}\n",
+            std::process::id(),
+            unix_now() - 60
+        ));
+        let err = check(&path, stale).unwrap_err();
+        assert!(err.contains("by its own timestamp"), "{err}");
+        // pid_max is at most 2^22 on Linux, so this pid never runs.
+        write(&format!("pid=4194399 unix={}\n", unix_now()));
+        let err = check(&path, stale).unwrap_err();
+        assert!(err.contains("which is not running"), "{err}");
+        write(&format!(
+            "pid={} unix={} extra\n",
+            std::process::id(),
+            unix_now()
+        ));
+        assert!(check(&path, stale).is_err());
+        write(&format!("pid={} unix={}\n", std::process::id(), unix_now()));
+        check(&path, stale).unwrap();
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! Black-box tests of `predict-worker healthcheck`: a fresh readiness file gives exit 0; a missing or
-//! stale one gives exit 6 with a message that says why.
+//! Black-box tests of `predict-worker healthcheck`: a fresh readiness file written by a live worker gives
+//! exit 0; a missing, stale, foreign (any other content) or orphaned (dead pid) one gives exit 6 and says why.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -87,4 +87,43 @@ fn bad_config_is_a_config_error_not_healthy() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(3));
+}
+
+#[test]
+fn a_file_with_any_other_content_is_unhealthy() {
+    let dir = tempfile::tempdir().unwrap();
+    let ready = dir.path().join("worker.ready");
+    for text in ["", "ok\n", "ready", "pid=1\n"] {
+        std::fs::write(&ready, text).unwrap();
+        let out = healthcheck(dir.path(), &ready, 15_000);
+        assert_eq!(
+            out.status.code(),
+            Some(6),
+            "content {text:?} counted as ready"
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("pid=<pid> unix=<seconds>"),
+            "stderr: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn a_file_left_by_a_dead_worker_is_unhealthy() {
+    let dir = tempfile::tempdir().unwrap();
+    let ready = dir.path().join("worker.ready");
+    // A process that has exited: its pid is free (until reused, which is unlikely within the test).
+    let mut child = Command::new("true").spawn().unwrap();
+    let pid = child.id();
+    child.wait().unwrap();
+    let now = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    std::fs::write(&ready, format!("pid={pid} unix={now}\n")).unwrap();
+    let out = healthcheck(dir.path(), &ready, 15_000);
+    assert_eq!(out.status.code(), Some(6));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("not running"), "stderr: {stderr}");
 }

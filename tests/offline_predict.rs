@@ -33,21 +33,69 @@ fn sample_requests_give_the_expected_replies() {
             .lines()
             .map(|l| serde_json::from_str(l).expect("json"))
             .collect();
-    assert_eq!(got.len(), expected.len());
+    assert_eq!(got.len(), expected.len(), "one reply per request");
     for (g, e) in got.iter().zip(&expected) {
-        assert_eq!(g["id"], e["id"]);
-        assert_eq!(g["prediction"], e["prediction"], "{g} vs {e}");
-        assert_eq!(g["classes"], e["classes"]);
-        let gp = g["probabilities"].as_array().expect("probabilities");
-        let ep = e["probabilities"].as_array().expect("probabilities");
-        for (a, b) in gp.iter().zip(ep) {
-            let (a, b) = (
-                a.as_f64().unwrap_or(f64::NAN),
-                b.as_f64().unwrap_or(f64::NAN),
-            );
-            assert!((a - b).abs() < 1e-9, "{g} vs {e}");
+        assert_same_reply(g, e);
+    }
+}
+
+/// Every key of `e` in `g` and no other, with the same JSON type; numbers inside `probabilities`
+/// within 1e-9, everything else (ids, labels, classes) exactly equal.
+fn assert_same_reply(g: &Value, e: &Value) {
+    let (go, eo) = (
+        g.as_object().expect("object"),
+        e.as_object().expect("object"),
+    );
+    let mut gk: Vec<&String> = go.keys().collect();
+    let mut ek: Vec<&String> = eo.keys().collect();
+    gk.sort();
+    ek.sort();
+    assert_eq!(gk, ek, "same keys: {g} vs {e}");
+    for (k, ev) in eo {
+        let gv = &go[k];
+        if k == "probabilities" {
+            let (ga, ea) = (gv.as_array().expect("array"), ev.as_array().expect("array"));
+            assert_eq!(ga.len(), ea.len(), "{k}: {g} vs {e}");
+            for (a, b) in ga.iter().zip(ea) {
+                assert!(
+                    a.is_f64() || a.is_i64() || a.is_u64(),
+                    "{k} holds a number: {g}"
+                );
+                let (a, b) = (a.as_f64().unwrap(), b.as_f64().expect("number"));
+                assert!((a - b).abs() <= 1e-9, "{k}: {g} vs {e}");
+            }
+        } else {
+            assert_eq!(gv, ev, "{k}: {g} vs {e}");
+            assert_eq!(json_type(gv), json_type(ev), "{k}: {g} vs {e}");
         }
     }
+}
+
+/// The JSON type of a value, telling integers from floats (serde_json's `==` does too, but say so).
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "bool",
+        Value::Number(n) if n.is_f64() => "float",
+        Value::Number(_) => "int",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+#[test]
+fn a_string_in_a_numeric_column_names_the_feature() {
+    let mut row: Value = serde_json::from_str(&sample_lines()[0]).expect("json");
+    row["features"]["worst_radius"] = json!("x");
+    let got = parse(&offline_predict(&row.to_string()));
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0]["error"]["code"], "bad_value", "{}", got[0]);
+    let message = got[0]["error"]["message"].as_str().unwrap_or("");
+    assert!(
+        message.contains("\"worst_radius\" (column 20)"),
+        "the message names the column: {message}"
+    );
 }
 
 #[test]
@@ -177,4 +225,37 @@ fn inspect_describes_the_model() {
     let text = String::from_utf8_lossy(&text.stdout);
     assert!(text.contains("RandomForestClassifier"), "{text}");
     assert!(text.contains("sha256"), "{text}");
+}
+
+#[test]
+fn an_oversized_line_reports_its_real_size_and_the_run_goes_on() {
+    let big = format!("{{\"id\": 1, \"features\": [{}1]}}", "1,".repeat(50_000));
+    let input = format!("{big}\r\n{}\n", sample_lines()[0]);
+    let mut child = bin()
+        .args(["predict", "--model"])
+        .arg(model_path())
+        .env("PREDICT_WORKER__WORKER__MAX_BODY_BYTES", "1000")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let out = child.wait_with_output().expect("output");
+    writer.join().unwrap().unwrap();
+    let lines: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let got = parse(&lines);
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert_eq!(got[0]["error"]["code"], "body_too_large");
+    let message = got[0]["error"]["message"].as_str().unwrap_or("");
+    assert!(
+        message.contains(&format!("{} bytes", big.len())),
+        "the real size, {} bytes: {message}",
+        big.len()
+    );
+    assert_eq!(got[1]["id"], "sample-1");
 }

@@ -63,11 +63,35 @@ fn builtins_allow_list() {
     let obj = heap.object(&root).unwrap();
     assert_eq!(obj.class.full_name(), "__builtin__.slice");
     assert_eq!(obj.args, vec![Value::Int(1), Value::Int(2), Value::None]);
-    // EMPTY_SET + ADDITEMS, BYTEARRAY8, TUPLE1..3, NEWTRUE/NEWFALSE, BININT2, LONG1.
-    let (heap, root, _) = run(b"\x80\x05\x8f(K\x01K\x02\x90\x96\x02\x00\x00\x00\x00\x00\x00\x00xy\x88\x89\x87M\x00\x01\x8a\x02\x00\x80\x86.");
+    // EMPTY_SET + ADDITEMS, BYTEARRAY8, NEWTRUE/NEWFALSE, TUPLE1, TUPLE2, TUPLE3, BININT2, LONG1, all
+    // inside the one value STOP returns: ({1, 2}, (bytearray(b'xy'), True, False), ((256,), -32768)).
+    let (heap, root, _) = run(b"\x80\x05\x8f(K\x01K\x02\x90\x96\x02\x00\x00\x00\x00\x00\x00\x00xy\x88\x89\x87M\x00\x01\x85\x8a\x02\x00\x80\x86\x87.");
     let t = heap.sequence(&root).unwrap();
-    assert_eq!(t.len(), 2);
-    assert_eq!(t[1], Value::Int(-32768));
+    assert_eq!(t.len(), 3, "TUPLE3 at the end");
+    assert_eq!(
+        heap.get(&t[0]),
+        Some(&Node::Set(vec![Value::Int(1), Value::Int(2)])),
+        "EMPTY_SET + ADDITEMS"
+    );
+    assert!(matches!(heap.get(&t[1]), Some(Node::Tuple(_))), "a tuple");
+    assert!(matches!(heap.get(&t[2]), Some(Node::Tuple(_))), "a tuple");
+    let middle = heap.sequence(&t[1]).unwrap();
+    assert_eq!(middle.len(), 3, "TUPLE3");
+    assert_eq!(
+        heap.get(&middle[0]),
+        Some(&Node::ByteArray(b"xy".to_vec())),
+        "BYTEARRAY8"
+    );
+    assert_eq!(middle[1], Value::Bool(true), "NEWTRUE");
+    assert_eq!(middle[2], Value::Bool(false), "NEWFALSE");
+    let last = heap.sequence(&t[2]).unwrap();
+    assert_eq!(last.len(), 2, "TUPLE2");
+    assert_eq!(
+        heap.get(&last[0]),
+        Some(&Node::Tuple(vec![Value::Int(256)])),
+        "TUPLE1 of BININT2"
+    );
+    assert_eq!(last[1], Value::Int(-32768), "LONG1");
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! `predict-worker bench` in broker mode against an in-test echo consumer (no worker, no model
 //! loading needed when sample requests are given): the sliding window completes and the table prints.
+//! Then `bench --spawn-worker`: a short run against a worker child it starts and stops itself.
 
 use std::io::Write;
 use std::process::Command;
@@ -40,11 +41,21 @@ async fn bench_through_an_echo_consumer() {
         .await
         .unwrap();
     let echo_ch = ch.clone();
+    // The echo runs until the test says the bench is over, bounded by a total deadline (not by idle
+    // time: the bench binary may take a while to start on a loaded machine).
+    let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
     let echo = tokio::spawn(async move {
         let mut n = 0usize;
-        while let Ok(Some(Ok(d))) =
-            tokio::time::timeout(Duration::from_secs(5), consumer.next()).await
-        {
+        loop {
+            let d = tokio::select! {
+                _ = &mut stopped => break,
+                _ = tokio::time::sleep_until(deadline) => break,
+                next = consumer.next() => match next {
+                    Some(Ok(d)) => d,
+                    other => panic!("echo consumer ended: {other:?}"),
+                },
+            };
             let p = &d.properties;
             let reply_to = p
                 .reply_to()
@@ -109,10 +120,66 @@ async fn bench_through_an_echo_consumer() {
         stdout.contains("msg/s") && stdout.contains("p99 ms"),
         "{stdout}"
     );
+    let _ = stop.send(());
     let answered = echo.await.unwrap();
     assert_eq!(answered, 500, "each request published exactly once");
     ch.queue_delete(queue.as_str().into(), QueueDeleteOptions::default())
         .await
         .unwrap();
+    let _ = conn.close(200, "bye".into()).await;
+}
+
+/// Does `queue` exist? (A passive declare on a throwaway channel.)
+async fn queue_exists(conn: &Connection, queue: &str) -> bool {
+    let ch = conn.create_channel().await.unwrap();
+    ch.queue_declare(
+        queue.into(),
+        QueueDeclareOptions {
+            passive: true,
+            ..QueueDeclareOptions::default()
+        },
+        FieldTable::default(),
+    )
+    .await
+    .is_ok()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bench_spawn_worker_measures_a_child_worker_and_cleans_up() {
+    let conn = Connection::connect(URL, ConnectionProperties::default())
+        .await
+        .expect("RabbitMQ must run on 127.0.0.1:5672 (guest/guest) for these tests");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_predict-worker"))
+            .current_dir(root)
+            .args(["bench", "--spawn-worker", "--amqp-url", URL])
+            .args(["--requests", "300", "--in-flight", "30", "--timeout", "30"])
+            .arg("--model")
+            .arg(root.join("outputs/best_model.pkl"))
+            .env("RUST_LOG", "warn")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "stdout: {stdout}\nstderr: {stderr}");
+    // "queue bench.<id>.requests: 300 requests × 1 row(s), 30 in flight", then the table.
+    let queue = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("queue ")?.split(':').next())
+        .unwrap_or_else(|| panic!("no queue line: {stdout}"))
+        .to_string();
+    assert!(queue.starts_with("bench."), "a private queue: {queue}");
+    assert!(stdout.contains("300 requests"), "{stdout}");
+    let table: Vec<&str> = stdout.lines().last().unwrap().split_whitespace().collect();
+    assert_eq!(table.last(), Some(&"0"), "no errors: {stdout}");
+    let results = queue.replace(".requests", ".results");
+    let dead = queue.replace(".requests", ".dead");
+    for q in [&queue, &results, &dead] {
+        assert!(!queue_exists(&conn, q).await, "{q} was left behind");
+    }
     let _ = conn.close(200, "bye".into()).await;
 }

@@ -22,12 +22,21 @@ fn batch(rows: &[Json], names: Option<&[String]>) -> Batch {
             Json::Object(o) => names
                 .expect("named rows need feature names")
                 .iter()
-                .map(|n| o.get(n.as_str()).cloned().unwrap_or(Json::Null))
+                .map(|n| {
+                    // A feature missing from a fixture row is a broken fixture, not a NaN.
+                    o.get(n.as_str())
+                        .cloned()
+                        .unwrap_or_else(|| panic!("row {o:?} has no feature {n:?}"))
+                })
                 .collect(),
             other => panic!("bad row {other}"),
         })
         .collect();
     let w = rows.first().map_or(0, Vec::len);
+    assert!(
+        rows.iter().all(|r| r.len() == w),
+        "rows of different lengths"
+    );
     let mut values = Array2::from_elem((rows.len(), w), f64::NAN);
     let mut text = Array2::from_elem((rows.len(), w), None);
     for (r, row) in rows.iter().enumerate() {
@@ -36,7 +45,8 @@ fn batch(rows: &[Json], names: Option<&[String]>) -> Batch {
                 Json::Number(x) => values[[r, c]] = x.as_f64().unwrap(),
                 Json::String(s) => text[[r, c]] = Some(Arc::<str>::from(s.as_str())),
                 Json::Bool(b) => values[[r, c]] = f64::from(u8::from(*b)),
-                _ => {}
+                Json::Null => {}
+                other => panic!("row {r} column {c}: {other} is not a cell value"),
             }
         }
     }
@@ -64,22 +74,53 @@ fn check(dir: &Path, case: &Json) -> Vec<String> {
     };
     let mut bad = Vec::new();
     let want = case["predict"].as_array().unwrap();
+    if want.len() != case["inputs"].as_array().unwrap().len() {
+        return vec![format!(
+            "{} inputs but {} expected outputs",
+            case["inputs"].as_array().unwrap().len(),
+            want.len()
+        )];
+    }
     match out {
         Output::Classification {
             classes,
             predicted,
             probabilities,
         } => {
+            if predicted.len() != want.len() {
+                bad.push(format!(
+                    "{} labels, scikit-learn {}",
+                    predicted.len(),
+                    want.len()
+                ));
+            }
             for (i, (p, w)) in predicted.iter().zip(want).enumerate() {
                 let got = serde_json::to_value(&classes[*p]).unwrap();
+                // serde_json compares number types too: 1 is not 1.0.
                 if &got != w {
                     bad.push(format!("row {i}: label {got}, scikit-learn {w}"));
                 }
             }
             match (probabilities, case["predict_proba"].as_array()) {
                 (Some(p), Some(w)) => {
-                    for (i, row) in w.iter().enumerate() {
-                        for (j, v) in row.as_array().unwrap().iter().enumerate() {
+                    if p.nrows() != w.len() {
+                        bad.push(format!(
+                            "{} probability rows, scikit-learn {}",
+                            p.nrows(),
+                            w.len()
+                        ));
+                    }
+                    for (i, row) in w.iter().enumerate().take(p.nrows()) {
+                        let row = row.as_array().unwrap();
+                        if p.ncols() != row.len() {
+                            bad.push(format!(
+                                "row {i}: {} probabilities, scikit-learn {}",
+                                p.ncols(),
+                                row.len()
+                            ));
+                            continue;
+                        }
+                        for (j, v) in row.iter().enumerate() {
                             let v = v.as_f64().unwrap();
                             if !close(p[[i, j]], v) {
                                 bad.push(format!("proba[{i},{j}] {} vs {v}", p[[i, j]]));
@@ -96,11 +137,26 @@ fn check(dir: &Path, case: &Json) -> Vec<String> {
             }
         }
         Output::Regression { values } => {
-            for (i, w) in want.iter().enumerate() {
+            if values.nrows() != want.len() {
+                bad.push(format!(
+                    "{} value rows, scikit-learn {}",
+                    values.nrows(),
+                    want.len()
+                ));
+            }
+            for (i, w) in want.iter().enumerate().take(values.nrows()) {
                 let w: Vec<f64> = match w {
                     Json::Array(a) => a.iter().map(|v| v.as_f64().unwrap()).collect(),
                     v => vec![v.as_f64().unwrap()],
                 };
+                if values.ncols() != w.len() {
+                    bad.push(format!(
+                        "row {i}: {} outputs, scikit-learn {}",
+                        values.ncols(),
+                        w.len()
+                    ));
+                    continue;
+                }
                 for (j, v) in w.iter().enumerate() {
                     if !close(values[[i, j]], *v) {
                         bad.push(format!("value[{i},{j}] {} vs {v}", values[[i, j]]));

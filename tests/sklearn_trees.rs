@@ -24,6 +24,15 @@ fn close(a: f64, e: f64, rtol: f64) -> bool {
     (a - e).abs() <= rtol * e.abs() + 1e-15 || (a.is_nan() && e.is_nan())
 }
 
+/// An expected number: a JSON number, or null for NaN. Anything else is a broken fixture.
+fn number(v: &Value) -> Result<f64, String> {
+    match v {
+        Value::Null => Ok(f64::NAN),
+        Value::Number(n) => n.as_f64().ok_or_else(|| format!("{n} is not an f64")),
+        other => Err(format!("expected a number, the fixture has {other}")),
+    }
+}
+
 /// JSON rows to a batch: numbers, null as NaN, strings as text cells (categorical values).
 fn batch(rows: &[Value], n_cols: usize) -> Batch {
     let values = Array2::from_shape_fn((rows.len(), n_cols), |(r, c)| {
@@ -48,30 +57,65 @@ fn check(pkl: &Path) -> Result<usize, String> {
     // 1e-9 unless the case documents why scikit-learn itself is less precise (float32 init_ models).
     let rtol = case["rtol"].as_f64().unwrap_or(1e-9);
     let n_cols = rows.first().and_then(Value::as_array).map_or(0, Vec::len);
+    if let Some(r) = rows
+        .iter()
+        .position(|r| r.as_array().map(Vec::len) != Some(n_cols))
+    {
+        return Err(format!("query row {r} is not a list of {n_cols} values"));
+    }
     let model = load_model(pkl, &LoadLimits::default()).map_err(|e| format!("load: {e}"))?;
     let out = model
         .predict(&batch(rows, n_cols))
         .map_err(|e| format!("predict: {e}"))?;
     let expected = case["predict"].as_array().ok_or("no predict")?;
+    if expected.len() != rows.len() {
+        return Err(format!(
+            "{} rows but {} expected outputs",
+            rows.len(),
+            expected.len()
+        ));
+    }
     match out {
         Output::Classification {
             classes,
             predicted,
             probabilities,
         } => {
+            if predicted.len() != expected.len() {
+                return Err(format!(
+                    "{} labels for {} rows",
+                    predicted.len(),
+                    expected.len()
+                ));
+            }
             for (r, (p, e)) in predicted.iter().zip(expected).enumerate() {
                 let got = serde_json::to_value(&classes[*p]).map_err(|e| e.to_string())?;
-                let same =
-                    got == *e || matches!((got.as_f64(), e.as_f64()), (Some(a), Some(b)) if a == b);
-                if !same {
+                // Exactly: same value and same JSON type (1 is not 1.0, "1" is not 1).
+                if got != *e {
                     return Err(format!("row {r}: predicted {got}, scikit-learn {e}"));
                 }
             }
             let proba = probabilities.ok_or("no probabilities")?;
             let want = case["proba"].as_array().ok_or("no proba")?;
+            if proba.nrows() != want.len() {
+                return Err(format!(
+                    "{} probability rows, scikit-learn {}",
+                    proba.nrows(),
+                    want.len()
+                ));
+            }
             for (r, row) in want.iter().enumerate() {
-                for (c, e) in row.as_array().ok_or("bad proba")?.iter().enumerate() {
-                    let (a, e) = (proba[(r, c)], e.as_f64().unwrap_or(f64::NAN));
+                let row = row.as_array().ok_or("bad proba")?;
+                if proba.ncols() != row.len() {
+                    return Err(format!(
+                        "row {r}: {} probabilities, scikit-learn {}",
+                        proba.ncols(),
+                        row.len()
+                    ));
+                }
+                for (c, e) in row.iter().enumerate() {
+                    let e = number(e).map_err(|m| format!("row {r} class {c}: {m}"))?;
+                    let a = proba[(r, c)];
                     if !close(a, e, rtol) {
                         return Err(format!(
                             "row {r} class {c}: proba {a:e}, scikit-learn {e:e}"
@@ -81,10 +125,34 @@ fn check(pkl: &Path) -> Result<usize, String> {
             }
         }
         Output::Regression { values } => {
+            if values.nrows() != expected.len() {
+                return Err(format!(
+                    "{} value rows, scikit-learn {}",
+                    values.nrows(),
+                    expected.len()
+                ));
+            }
             for (r, e) in expected.iter().enumerate() {
-                let (a, e) = (values[(r, 0)], e.as_f64().unwrap_or(f64::NAN));
-                if !close(a, e, rtol) {
-                    return Err(format!("row {r}: value {a:e}, scikit-learn {e:e}"));
+                // One output is a number per row; several are a list per row. Every column is compared.
+                let want: Vec<&Value> = match e {
+                    Value::Array(a) => a.iter().collect(),
+                    v => vec![v],
+                };
+                if values.ncols() != want.len() {
+                    return Err(format!(
+                        "row {r}: {} outputs, scikit-learn {}",
+                        values.ncols(),
+                        want.len()
+                    ));
+                }
+                for (c, e) in want.into_iter().enumerate() {
+                    let e = number(e).map_err(|m| format!("row {r} output {c}: {m}"))?;
+                    let a = values[(r, c)];
+                    if !close(a, e, rtol) {
+                        return Err(format!(
+                            "row {r} output {c}: value {a:e}, scikit-learn {e:e}"
+                        ));
+                    }
                 }
             }
         }

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use lapin::protocol::{AMQPErrorKind, AMQPSoftError};
+use lapin::protocol::{AMQPErrorKind, AMQPHardError, AMQPSoftError};
 use lapin::uri::AMQPUri;
 use lapin::{Connect, Connection, ConnectionProperties, ErrorKind};
 use rand::Rng;
@@ -60,13 +60,14 @@ pub async fn connect(settings: &AmqpSettings, name: &str) -> Result<Connection, 
     if uri.query.connection_timeout.is_none() {
         uri.query.connection_timeout = Some(CONNECT_TIMEOUT.as_millis() as u64);
     }
+    let uri_for_errors = uri.clone();
     let properties = ConnectionProperties::default()
         .with_connection_name(name.into())
         .with_client_property("product".into(), "predict-worker".into())
         .with_client_property("version".into(), env!("CARGO_PKG_VERSION").into());
     match tokio::time::timeout(CONNECT_TIMEOUT, uri.connect(properties)).await {
         Ok(Ok(conn)) => Ok(conn),
-        Ok(Err(err)) => Err(connect_error(&url, &err)),
+        Ok(Err(err)) => Err(connect_error(&url, &uri_for_errors, &err)),
         Err(_) => Err(BrokerError::Connect {
             url,
             message: format!("no answer within {} s", CONNECT_TIMEOUT.as_secs()),
@@ -74,24 +75,48 @@ pub async fn connect(settings: &AmqpSettings, name: &str) -> Result<Connection, 
     }
 }
 
-fn connect_error(url: &str, err: &lapin::Error) -> BrokerError {
-    let refused = match err.kind() {
-        ErrorKind::ProtocolError(e) => {
-            matches!(e.kind(), AMQPErrorKind::Soft(AMQPSoftError::ACCESSREFUSED))
-                || e.get_message().as_str().contains("ACCESS_REFUSED")
-        }
-        _ => err.to_string().contains("ACCESS_REFUSED"),
+/// Classify a failed connection attempt. Refused credentials (403 ACCESS_REFUSED) and a vhost that
+/// does not exist or the user may not open (530 NOT_ALLOWED) are fatal, and the error names the user
+/// or vhost; anything else (refused TCP, timeouts, a broker going down) is transient.
+pub(crate) fn connect_error(url: &str, uri: &AMQPUri, err: &lapin::Error) -> BrokerError {
+    let text = err.to_string();
+    let (refused, not_allowed) = match err.kind() {
+        ErrorKind::ProtocolError(e) => (
+            matches!(e.kind(), AMQPErrorKind::Soft(AMQPSoftError::ACCESSREFUSED)),
+            matches!(e.kind(), AMQPErrorKind::Hard(AMQPHardError::NOTALLOWED)),
+        ),
+        _ => (false, false),
     };
-    if refused {
+    let user = uri.authority.userinfo.username.clone();
+    if refused || text.contains("ACCESS_REFUSED") {
         BrokerError::AccessRefused {
             url: url.to_string(),
-            message: err.to_string(),
+            user,
+            message: text,
+        }
+    } else if not_allowed || text.contains("NOT_ALLOWED") {
+        BrokerError::VhostNotAllowed {
+            url: url.to_string(),
+            vhost: uri.vhost.clone(),
+            user,
+            message: text,
         }
     } else {
         BrokerError::Connect {
             url: url.to_string(),
-            message: err.to_string(),
+            message: text,
         }
+    }
+}
+
+/// [`connect_error`] for a URL string (the producer side, which connects by URL).
+pub(crate) fn connect_error_for(url: &str, err: &lapin::Error) -> BrokerError {
+    match url.parse::<AMQPUri>() {
+        Ok(uri) => connect_error(&redact(url), &uri, err),
+        Err(_) => BrokerError::Connect {
+            url: redact(url),
+            message: err.to_string(),
+        },
     }
 }
 

@@ -25,8 +25,19 @@ pub enum BrokerError {
         argument: String,
         message: String,
     },
-    #[error("RabbitMQ refused access at {url}: {message}; check the user, password and vhost in amqp.url")]
-    AccessRefused { url: String, message: String },
+    #[error("RabbitMQ at {url} refused the login of user {user:?} ({message}); check the user and password in amqp.url (--amqp-url, PREDICT_WORKER__AMQP__URL)")]
+    AccessRefused {
+        url: String,
+        user: String,
+        message: String,
+    },
+    #[error("RabbitMQ at {url} does not let user {user:?} open vhost {vhost:?} ({message}); the vhost must exist and the user needs permissions on it (rabbitmqctl add_vhost / set_permissions), or fix the vhost at the end of amqp.url (\"/\" is written %2f)")]
+    VhostNotAllowed {
+        url: String,
+        vhost: String,
+        user: String,
+        message: String,
+    },
     #[error("declaring {what}: {message}")]
     Declare { what: String, message: String },
     #[error("connection to RabbitMQ lost: {0}")]
@@ -42,6 +53,7 @@ impl BrokerError {
             self,
             BrokerError::Precondition { .. }
                 | BrokerError::AccessRefused { .. }
+                | BrokerError::VhostNotAllowed { .. }
                 | BrokerError::Other(_)
         )
     }

@@ -267,7 +267,8 @@ pub async fn confirm_batch(
             Kind::Reply => {
                 let (out, reroute) = match first {
                     Confirmation::Ack(Some(_)) => {
-                        throttle.warn("a reply was unroutable (its reply_to queue does not exist); the request is dead-lettered");
+                        let to = reply_route(&entry.delivery.properties, &lane.routes.results);
+                        throttle.warn(&format!("a reply to {to:?} was unroutable (no such queue: the requester is gone); the request is dead-lettered"));
                         let dead = Dead::ReplyUnroutable;
                         let message = dead.message(lane.routes.redelivery_limit);
                         let props = &entry.delivery.properties;

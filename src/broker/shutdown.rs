@@ -1,18 +1,25 @@
-//! Shutdown signals: SIGTERM or SIGINT flips a watch channel that the consumer selects on. A second
-//! signal while draining exits at once (code 130), for an operator who really means it.
+//! Shutdown signals: SIGTERM or SIGINT removes the readiness file at once (even while a long batch is
+//! being predicted) and flips a watch channel that the consumer selects on. A second signal while
+//! draining exits at once (code 130), for an operator who really means it.
 
 use tokio::signal::unix::{signal, Signal, SignalKind};
 use tokio::sync::watch;
 
+use crate::health::Readiness;
+
 /// A receiver that turns `true` on the first SIGTERM/SIGINT. The handlers are installed before this
-/// returns, so a signal that arrives early is never lost. Must be called inside the tokio runtime.
-pub fn on_signal() -> std::io::Result<watch::Receiver<bool>> {
+/// returns, so a signal that arrives early is never lost. The signal task itself stops `readiness`
+/// (removes the file for good) before anything else. Must be called inside the tokio runtime.
+pub fn on_signal(readiness: Option<Readiness>) -> std::io::Result<watch::Receiver<bool>> {
     let mut term = signal(SignalKind::terminate())?;
     let mut int = signal(SignalKind::interrupt())?;
     let (tx, rx) = watch::channel(false);
     tokio::spawn(async move {
         wait(&mut term, &mut int).await;
-        tracing::info!("shutdown signal received; draining in-flight work");
+        if let Some(r) = &readiness {
+            r.stop();
+        }
+        tracing::info!("shutdown signal received; not ready any more, draining in-flight work");
         let _ = tx.send(true);
         wait(&mut term, &mut int).await;
         tracing::warn!("second shutdown signal; exiting now without draining");

@@ -34,7 +34,7 @@ pub struct BenchArgs {
     /// Request queue (overrides env and config).
     #[arg(long, value_name = "QUEUE")]
     pub queue: Option<String>,
-    /// JSONL sample requests; default `<model>.sample.jsonl` next to the model, else zero rows.
+    /// JSONL sample requests (must exist); without it `<model>.sample.jsonl` next to the model, else zero rows.
     #[arg(long, value_name = "FILE")]
     pub input: Option<PathBuf>,
     /// Requests to send (broker) or single-row predictions to time (offline).
@@ -87,14 +87,24 @@ pub fn run(args: BenchArgs) -> Result<(), CliError> {
         model: args.model.clone(),
     };
     let settings = Settings::load(args.config.config.as_deref(), &overrides)?;
-    let input = args
-        .input
-        .clone()
-        .unwrap_or_else(|| rows::default_samples(&settings.model.path));
-    let samples = if input.exists() {
-        Some(rows::load(&input).map_err(CliError::Failed)?)
-    } else {
-        None
+    // A file given with --input must exist; only the default sample file may be absent (zero rows).
+    let samples = match &args.input {
+        Some(input) if !input.is_file() => {
+            return Err(CliError::Usage(format!(
+                "--input {}: no such file; pass a JSONL file of requests, or leave --input out to \
+                 use {} (or zero rows when it is absent)",
+                input.display(),
+                rows::default_samples(&settings.model.path).display()
+            )))
+        }
+        Some(input) => Some(rows::load(input).map_err(CliError::Failed)?),
+        None => {
+            let default = rows::default_samples(&settings.model.path);
+            default
+                .exists()
+                .then(|| rows::load(&default).map_err(CliError::Failed))
+                .transpose()?
+        }
     };
     // Broker mode needs the model only to make up rows when there is no sample file.
     if args.offline || samples.is_none() {
@@ -155,25 +165,25 @@ fn offline(
     }
     let batched = t.elapsed();
     let per = |d: Duration, n: usize| d.as_secs_f64() * 1e6 / n as f64;
-    println!("model load        {:>10.1} ms", load.as_secs_f64() * 1e3);
-    println!(
-        "mode              {:>10}  {:>12}  {:>12}",
+    let mut text = format!("model load        {:>10.1} ms\n", load.as_secs_f64() * 1e3);
+    text += &format!(
+        "mode              {:>10}  {:>12}  {:>12}\n",
         "calls", "µs/row", "rows/s"
     );
     let s = per(single, args.requests);
-    println!(
-        "single row        {:>10}  {:>12.2}  {:>12.0}",
+    text += &format!(
+        "single row        {:>10}  {:>12.2}  {:>12.0}\n",
         args.requests,
         s,
         1e6 / s
     );
     let b = per(batched, reps * r);
-    println!(
-        "batch of {:<8} {:>10}  {:>12.3}  {:>12.0}",
+    text += &format!(
+        "batch of {:<8} {:>10}  {:>12.3}  {:>12.0}\n",
         r,
         reps,
         b,
         1e6 / b
     );
-    Ok(())
+    super::stdout::write(&text)
 }

@@ -39,6 +39,12 @@ impl CliError {
         }
     }
 
+    /// An I/O error because the reader of our stdout went away (`predict-worker inspect | head`).
+    /// That is not a failure of the command: `cli::main` exits 0 without a message.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, CliError::Io { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe)
+    }
+
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
         CliError::Io {
             context: context.into(),

@@ -26,6 +26,5 @@ pub fn run(args: HealthcheckArgs) -> Result<(), CliError> {
     }
     let stale = Duration::from_millis(settings.worker.readiness_stale_ms);
     crate::health::check(path, stale).map_err(CliError::Unhealthy)?;
-    println!("ready: {}", path.display());
-    Ok(())
+    super::stdout::write(&format!("ready: {}\n", path.display()))
 }

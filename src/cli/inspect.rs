@@ -50,11 +50,10 @@ pub fn run(args: InspectArgs) -> Result<(), CliError> {
     if args.json {
         let text = serde_json::to_string_pretty(&report)
             .map_err(|e| CliError::Failed(format!("encoding the report: {e}")))?;
-        println!("{text}");
+        super::stdout::write(&format!("{text}\n"))
     } else {
-        print!("{}", render(&report));
+        super::stdout::write(&render(&report))
     }
-    Ok(())
 }
 
 /// Build the report. Classes come from the final estimator; a regressor's number of outputs from

@@ -7,6 +7,7 @@ pub mod healthcheck;
 pub mod inspect;
 pub mod predict;
 pub mod send;
+pub mod stdout;
 pub mod worker;
 
 use std::path::PathBuf;
@@ -53,6 +54,8 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader of stdout is gone (`| head`): stop quietly, like other command-line tools.
+        Err(err) if err.is_broken_pipe() => ExitCode::SUCCESS,
         Err(err) => {
             let mut shown = err.to_string();
             eprintln!("predict-worker: error: {shown}");

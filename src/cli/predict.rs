@@ -9,7 +9,7 @@ use clap::Args;
 use super::{CliError, ConfigArgs};
 use crate::config::{Overrides, Settings};
 use crate::model::{load_model, LoadLimits, Model};
-use crate::protocol::{self, Message, Schema};
+use crate::protocol::{self, Message, RequestError, Schema};
 
 #[derive(Debug, Args)]
 pub struct PredictArgs {
@@ -61,7 +61,7 @@ pub fn offline_settings(
             ..Overrides::default()
         },
     )?;
-    crate::telemetry::init(&settings.telemetry.log_format, "warn");
+    crate::telemetry::init(&settings.telemetry.log_format, "warn")?;
     Ok(settings)
 }
 
@@ -85,12 +85,16 @@ pub fn predict_stream<R: BufRead, W: Write>(
     max_line: usize,
 ) -> std::io::Result<()> {
     let mut lines: Vec<Vec<u8>> = Vec::with_capacity(chunk);
+    // The full length of each line, which is more than the bytes kept when the line is oversized.
+    let mut lengths: Vec<usize> = Vec::with_capacity(chunk);
     let mut spare: Vec<Vec<u8>> = Vec::new();
     loop {
         let mut line = spare.pop().unwrap_or_default();
-        let more = read_line_capped(&mut input, &mut line, max_line)?;
-        if more {
+        let length = read_line_capped(&mut input, &mut line, max_line)?;
+        let more = length.is_some();
+        if let Some(n) = length {
             lines.push(line);
+            lengths.push(n);
         }
         if lines.len() == chunk || (!more && !lines.is_empty()) {
             let messages: Vec<Message> = lines
@@ -100,11 +104,22 @@ pub fn predict_stream<R: BufRead, W: Write>(
                     content_type: None,
                 })
                 .collect();
-            for reply in protocol::respond(|b| model.predict(b), schema, &messages) {
-                output.write_all(&reply.body)?;
+            let replies = protocol::respond(|b| model.predict(b), schema, &messages);
+            for ((reply, message), &size) in replies.iter().zip(&messages).zip(&lengths) {
+                if size > max_line {
+                    // Only `max_line + 1` bytes were kept: report the line's real size.
+                    let error = RequestError::BodyTooLarge {
+                        size,
+                        limit: max_line,
+                    };
+                    output.write_all(&protocol::error_reply(message, error).body)?;
+                } else {
+                    output.write_all(&reply.body)?;
+                }
                 output.write_all(b"\n")?;
             }
             spare.append(&mut lines);
+            lengths.clear();
         }
         if !more {
             return Ok(());
@@ -113,14 +128,17 @@ pub fn predict_stream<R: BufRead, W: Write>(
 }
 
 /// Read one line without its terminator, keeping at most `cap + 1` bytes (the rest is skipped, so an
-/// oversized line is still one line and gets a `body_too_large` reply). Returns false at end of input.
+/// oversized line is still one line and gets a `body_too_large` reply). Returns the line's full length
+/// (without its terminator), or None at end of input.
 fn read_line_capped<R: BufRead>(
     input: &mut R,
     line: &mut Vec<u8>,
     cap: usize,
-) -> std::io::Result<bool> {
+) -> std::io::Result<Option<usize>> {
     line.clear();
     let mut read_any = false;
+    let mut length = 0;
+    let mut last = None;
     loop {
         let buf = input.fill_buf()?;
         if buf.is_empty() {
@@ -131,6 +149,10 @@ fn read_line_capped<R: BufRead>(
             Some(i) => (i, true),
             None => (buf.len(), false),
         };
+        length += take;
+        if take > 0 {
+            last = Some(buf[take - 1]);
+        }
         let room = (cap + 1).saturating_sub(line.len());
         line.extend_from_slice(&buf[..take.min(room)]);
         input.consume(if done { take + 1 } else { take });
@@ -138,10 +160,11 @@ fn read_line_capped<R: BufRead>(
             break;
         }
     }
-    if line.last() == Some(&b'\r') {
-        line.pop();
+    if last == Some(b'\r') {
+        length -= 1;
+        line.truncate(length);
     }
-    Ok(read_any)
+    Ok(read_any.then_some(length))
 }
 
 #[cfg(test)]
@@ -150,12 +173,13 @@ mod tests {
 
     #[test]
     fn lines_are_split_capped_and_crlf_trimmed() {
-        let mut input = std::io::Cursor::new(b"ab\r\ncdefgh\n\nlast".to_vec());
+        let mut input = std::io::Cursor::new(b"ab\r\ncdefgh\r\n\nlast".to_vec());
         let mut line = Vec::new();
         let mut got = Vec::new();
-        while read_line_capped(&mut input, &mut line, 3).expect("read") {
-            got.push(String::from_utf8_lossy(&line).to_string());
+        while let Some(n) = read_line_capped(&mut input, &mut line, 3).expect("read") {
+            got.push((String::from_utf8_lossy(&line).to_string(), n));
         }
-        assert_eq!(got, ["ab", "cdef", "", "last"]);
+        let got: Vec<(&str, usize)> = got.iter().map(|(s, n)| (s.as_str(), *n)).collect();
+        assert_eq!(got, [("ab", 2), ("cdef", 6), ("", 0), ("last", 4)]);
     }
 }

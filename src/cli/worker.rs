@@ -9,7 +9,7 @@ use clap::Args;
 use super::{CliError, ConfigArgs};
 use crate::broker::{self, connection, shutdown, BrokerError, Worker};
 use crate::config::{Overrides, Settings};
-use crate::health::Readiness;
+use crate::health::{Readiness, StopOnDrop};
 use crate::protocol::Schema;
 
 #[derive(Debug, Args)]
@@ -39,12 +39,14 @@ pub fn run(args: WorkerArgs) -> Result<(), CliError> {
     crate::telemetry::init(
         &settings.telemetry.log_format,
         &settings.telemetry.log_level,
-    );
+    )?;
     let readiness = (!settings.worker.readiness_file.as_os_str().is_empty())
         .then(|| Readiness::new(settings.worker.readiness_file.clone()));
     if let Some(r) = &readiness {
         r.set_not_ready();
     }
+    // Whatever ends this function (model error, fatal broker error, clean drain), the file goes.
+    let _not_ready_on_exit = StopOnDrop(readiness.clone());
     let model = super::predict::load(&settings)?;
     let info = model.info();
     tracing::info!(
@@ -66,7 +68,7 @@ pub fn run(args: WorkerArgs) -> Result<(), CliError> {
         settings: Arc::new(settings),
         model: Arc::new(model),
         schema: Arc::new(schema),
-        readiness,
+        readiness: readiness.clone(),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -74,7 +76,7 @@ pub fn run(args: WorkerArgs) -> Result<(), CliError> {
         .build()
         .map_err(|e| CliError::io("starting the async runtime", e))?;
     let result = runtime.block_on(async {
-        let stop = shutdown::on_signal()
+        let stop = shutdown::on_signal(readiness)
             .map_err(|e| BrokerError::Other(format!("cannot install signal handlers: {e}")))?;
         broker::run(worker, stop).await
     });

@@ -109,6 +109,28 @@ impl PredictError {
         }
     }
 
+    /// Rewrite the column named by a `BadValue` or `UnknownCategory` (other errors are unchanged).
+    /// Columns start as indices into the batch the failing step saw; the steps around it rewrite
+    /// them into the model's input column and, at the top, its feature name.
+    pub fn map_column(self, f: impl FnOnce(&str) -> String) -> Self {
+        match self {
+            PredictError::BadValue { column, message } => PredictError::BadValue {
+                column: f(&column),
+                message,
+            },
+            PredictError::UnknownCategory {
+                column,
+                value,
+                known,
+            } => PredictError::UnknownCategory {
+                column: f(&column),
+                value,
+                known,
+            },
+            other => other,
+        }
+    }
+
     pub fn bad_value(column: impl std::fmt::Display, message: impl Into<String>) -> Self {
         PredictError::BadValue {
             column: column.to_string(),

@@ -97,18 +97,40 @@ impl Model {
                 });
             }
         }
+        let named = |e: PredictError| self.name_column(e);
         if self.steps.is_empty() {
-            let x = batch.require_numeric(&self.summary.class)?;
-            return self.predictor.predict(x);
+            let x = batch.require_numeric(&self.summary.class).map_err(named)?;
+            return self.predictor.predict(x).map_err(named);
         }
         let mut current: Option<Batch> = None;
-        for (_, step) in &self.steps {
+        for (i, (_, step)) in self.steps.iter().enumerate() {
             let input = current.as_ref().unwrap_or(batch);
-            current = Some(step.transform(input)?);
+            let out = step
+                .transform(input)
+                .map_err(|e| super::sklearn::pipeline::after_step(e, i, &self.steps))
+                .map_err(named)?;
+            current = Some(out);
         }
         let x = current.unwrap_or_else(|| Batch::numeric(Array2::zeros((0, 0))));
-        let values = x.require_numeric("the final estimator")?;
-        self.predictor.predict(values)
+        let after_last = |e| super::sklearn::pipeline::after_step(e, self.steps.len(), &self.steps);
+        let values = x
+            .require_numeric("the final estimator")
+            .map_err(after_last)?;
+        self.predictor.predict(values).map_err(after_last)
+    }
+
+    /// An input column index as `"name" (column i)` when the model has `feature_names_in_`.
+    fn name_column(&self, e: PredictError) -> PredictError {
+        e.map_column(|c| {
+            let name = c
+                .parse::<usize>()
+                .ok()
+                .and_then(|i| self.feature_names.as_ref()?.get(i));
+            match name {
+                Some(name) => format!("{name:?} (column {c})"),
+                None => c.to_string(),
+            }
+        })
     }
 }
 

@@ -1,4 +1,4 @@
-//! The wire contract (DESIGN.md §2): request bodies (JSON or plain-data pickle) to a `Batch`,
+//! The wire contract (docs/protocol.md): request bodies (JSON or plain-data pickle) to a `Batch`,
 //! and model outputs to reply bodies. `respond` runs a whole micro-batch of messages.
 
 pub mod batch;

@@ -1,4 +1,4 @@
-//! Reply bodies (DESIGN.md §2): a prediction or an error, encoded in the request's format (JSON, or a
+//! Reply bodies (docs/protocol.md): a prediction or an error, encoded in the request's format (JSON, or a
 //! plain-data pickle for pickle requests). Rows are serialized straight from the shared model output.
 
 use ndarray::ArrayView1;

@@ -15,7 +15,7 @@ use super::{echo, open_loop, spawn, BenchArgs, Target};
 use crate::broker::route::retry_queue;
 use crate::broker::BrokerError;
 use crate::cli::send::amqp::{self, Producer, JSON};
-use crate::cli::CliError;
+use crate::cli::{stdout, CliError};
 use crate::config::Settings;
 
 pub(super) fn request(sample: &[Value], i: usize, rows: usize) -> Value {
@@ -63,20 +63,21 @@ pub async fn run(args: &BenchArgs, settings: Settings, sample: &[Value]) -> Resu
         Target::Worker | Target::Both => Some(one_target(args, settings, sample, false).await?),
         Target::Echo => None,
     };
-    Stats::print_header();
+    let mut text = Stats::header();
     for (name, stats) in [("echo", &echo), ("worker", &worker)] {
         if let Some(s) = stats {
-            s.print(name);
+            text += &s.line(name);
         }
     }
     if let (Some(e), Some(w)) = (&echo, &worker) {
-        println!(
-            "worker / echo: {:.2}× the msg/s, {:.2}× the p50, {:.2}× the p99",
+        text += &format!(
+            "worker / echo: {:.2}× the msg/s, {:.2}× the p50, {:.2}× the p99\n",
             w.rate() / e.rate(),
             w.pct_ms(0.5) / e.pct_ms(0.5).max(1e-9),
             w.pct_ms(0.99) / e.pct_ms(0.99).max(1e-9)
         );
     }
+    stdout::write(&text)?;
     let errors: usize = [&echo, &worker]
         .iter()
         .filter_map(|s| s.as_ref())

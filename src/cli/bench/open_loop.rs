@@ -13,7 +13,7 @@ use super::report::Stats;
 use super::BenchArgs;
 use crate::broker::BrokerError;
 use crate::cli::send::amqp::{self, Producer, JSON};
-use crate::cli::CliError;
+use crate::cli::{stdout, CliError};
 use crate::config::Settings;
 
 pub async fn drive(
@@ -94,10 +94,10 @@ pub async fn drive(
         .map_err(|e| CliError::Failed(format!("the confirm task failed: {e}")))??;
     producer.close().await;
     if late > Duration::from_millis(10) {
-        println!(
-            "note: the sender fell up to {:.1} ms behind its schedule; latencies count from the schedule",
+        stdout::write(&format!(
+            "note: the sender fell up to {:.1} ms behind its schedule; latencies count from the schedule\n",
             late.as_secs_f64() * 1e3
-        );
+        ))?;
     }
     Ok(Stats::new(n, rows, elapsed, latencies, errors))
 }

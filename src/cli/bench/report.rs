@@ -42,9 +42,10 @@ impl Stats {
         self.latencies.get(i).map_or(0.0, |d| d.as_secs_f64() * 1e3)
     }
 
-    pub fn print_header() {
-        println!(
-            "{:>8}  {:>10}  {:>10}  {:>9}  {:>9}  {:>9}  {:>9}  {:>9}  {:>7}",
+    /// The table's header line.
+    pub fn header() -> String {
+        format!(
+            "{:>8}  {:>10}  {:>10}  {:>9}  {:>9}  {:>9}  {:>9}  {:>9}  {:>7}\n",
             "target",
             "msg/s",
             "rows/s",
@@ -54,12 +55,13 @@ impl Stats {
             "p99.9 ms",
             "max ms",
             "errors"
-        );
+        )
     }
 
-    pub fn print(&self, target: &str) {
-        println!(
-            "{:>8}  {:>10.0}  {:>10.0}  {:>9.2}  {:>9.2}  {:>9.2}  {:>9.2}  {:>9.2}  {:>7}",
+    /// This run's line in the table.
+    pub fn line(&self, target: &str) -> String {
+        format!(
+            "{:>8}  {:>10.0}  {:>10.0}  {:>9.2}  {:>9.2}  {:>9.2}  {:>9.2}  {:>9.2}  {:>7}\n",
             target,
             self.rate(),
             self.rate() * self.rows as f64,
@@ -69,7 +71,7 @@ impl Stats {
             self.pct_ms(0.999),
             self.pct_ms(1.0),
             self.errors
-        );
+        )
     }
 }
 

@@ -76,10 +76,7 @@ impl Producer {
         let props = ConnectionProperties::default().with_connection_name(connection_name.into());
         let conn = Connection::connect(url, props)
             .await
-            .map_err(|e| BrokerError::Connect {
-                url: redact(url),
-                message: e.to_string(),
-            })?;
+            .map_err(|e| crate::broker::connection::connect_error_for(url, &e))?;
         // A passive declare fails (and closes its channel) when the queue is absent, so use a
         // throwaway channel. Publishing to a missing queue would otherwise drop every request.
         let probe = conn

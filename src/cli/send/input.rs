@@ -1,5 +1,5 @@
 //! Producer input: a CSV with a header (named features), JSONL requests, or a JSON array of
-//! requests or rows, turned into request bodies per DESIGN.md §2.
+//! requests or rows, turned into request bodies per docs/protocol.md.
 
 use serde_json::{Map, Value};
 

@@ -186,7 +186,9 @@ fn lzma_family(data: &[u8], codec: Compression, max_bytes: usize) -> Result<Vec<
         not_pickle: false,
     };
     let mut input = io::BufReader::new(data);
-    let result = match codec {
+    // lzma-rs 0.3 can panic on corrupt input (an unchecked `backward_size + 1` in its xz index check
+    // overflows in debug builds); a hostile file must give an error, never take the process down.
+    let decoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match codec {
         Compression::Xz => lzma_rs::xz_decompress(&mut input, &mut w),
         _ => {
             let options = lzma_rs::decompress::Options {
@@ -195,6 +197,11 @@ fn lzma_family(data: &[u8], codec: Compression, max_bytes: usize) -> Result<Vec<
             };
             lzma_rs::lzma_decompress_with_options(&mut input, &mut w, &options)
         }
+    }));
+    let Ok(result) = decoded else {
+        return Err(LoadError::Compression(format!(
+            "the {codec} data is corrupt: the decoder gave up on it"
+        )));
     };
     if w.exceeded {
         return Err(cap_error(codec, max_bytes));

@@ -118,7 +118,13 @@ impl Transformer for ColumnTransformer {
             let sub = x.select_columns(&part.columns);
             let mut out = match &part.transformer {
                 None => sub,
-                Some(t) => t.transform(&sub)?,
+                // The step saw `part.columns` only: report its column as ours.
+                Some(t) => t.transform(&sub).map_err(|e| {
+                    e.map_column(|c| match c.parse::<usize>() {
+                        Ok(local) if local < part.columns.len() => part.columns[local].to_string(),
+                        _ => c.to_string(),
+                    })
+                })?,
             };
             if out.n_rows() != x.n_rows() {
                 return Err(PredictError::Unsupported(format!(

@@ -48,8 +48,10 @@ pub struct Chain {
 impl Transformer for Chain {
     fn transform(&self, x: &Batch) -> Result<Batch, PredictError> {
         let mut current: Option<Batch> = None;
-        for (_, step) in &self.steps {
-            let next = step.transform(current.as_ref().unwrap_or(x))?;
+        for (i, (_, step)) in self.steps.iter().enumerate() {
+            let next = step
+                .transform(current.as_ref().unwrap_or(x))
+                .map_err(|e| after_step(e, i, &self.steps))?;
             current = Some(next);
         }
         Ok(current.unwrap_or_else(|| x.clone()))
@@ -95,4 +97,13 @@ pub fn into_transformer(
         1 => steps.pop().map(|(_, t)| t),
         _ => Some(Box::new(Chain { steps })),
     })
+}
+
+/// A column index seen by step `i` of `steps` refers to the input only for the first step; later it
+/// is a column of the previous step's output, and is reported as such (and no longer named).
+pub fn after_step<T>(e: PredictError, i: usize, steps: &[(String, T)]) -> PredictError {
+    match i.checked_sub(1).and_then(|p| steps.get(p)) {
+        None => e,
+        Some((name, _)) => e.map_column(|c| format!("{c} of the output of step {name:?}")),
+    }
 }

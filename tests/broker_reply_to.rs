@@ -1,0 +1,91 @@
+//! A reply whose `reply_to` queue no longer exists (the requester went away): the request is settled
+//! once (dead-lettered with `x-predict-error: reply_unroutable`, acked, not redelivered, not looped), the
+//! reply body is not logged, and the worker keeps serving. RabbitMQ must run on 127.0.0.1:5672 (guest/guest); fails, never skips, without it.
+
+mod cleanup;
+mod support;
+
+use std::time::Duration;
+
+use lapin::BasicProperties;
+use support::{collect, correlation, sample_lines, Client, Names, WorkerProcess};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_to_a_vanished_queue_dead_letters_the_request_once() {
+    let names = Names::new("vanish");
+    let _delete = cleanup::DeleteOnDrop(names.clone());
+    let client = Client::connect().await;
+    // Even a user who asks for lapin's warnings never gets a reply body in the log (lapin logs a
+    // returned message, body included, at WARN).
+    let mut worker = WorkerProcess::spawn(&names, &[("RUST_LOG", "info,lapin=warn")]);
+    worker.wait_ready(Duration::from_secs(20));
+    let gone = format!("{}.gone", names.requests);
+    let line = &sample_lines()[0];
+    for i in 0..5 {
+        let props = BasicProperties::default()
+            .with_content_type("application/json".into())
+            .with_correlation_id(format!("gone-{i}").into())
+            .with_reply_to(gone.as_str().into());
+        client
+            .publish(&names.requests, line.as_bytes(), props)
+            .await;
+    }
+    // The worker keeps serving: a live requester still gets its reply.
+    let (reply_to, mut replies) = client.reply_queue().await;
+    let props = BasicProperties::default()
+        .with_content_type("application/json".into())
+        .with_correlation_id("alive".into())
+        .with_reply_to(reply_to.as_str().into());
+    client
+        .publish(&names.requests, line.as_bytes(), props)
+        .await;
+    let got = collect(&mut replies, 1, Duration::from_secs(10)).await;
+    assert_eq!(
+        got.len(),
+        1,
+        "no reply to the live requester:\n{}",
+        worker.log()
+    );
+    assert_eq!(correlation(&got[0].properties), "alive");
+    // Settled: nothing waits in the queue, nothing is unacked, each request is dead-lettered once.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(client.depth(&names.requests).await, 0, "requests requeued");
+    worker.terminate(Duration::from_secs(9));
+    assert_eq!(
+        client.depth(&names.requests).await,
+        0,
+        "requests were unacked and came back when the worker stopped:\n{}",
+        worker.log()
+    );
+    let dead = client.drain(&names.dead).await;
+    assert_eq!(dead.len(), 5, "each request dead-lettered once");
+    for m in &dead {
+        let reason = m
+            .delivery
+            .properties
+            .headers()
+            .as_ref()
+            .and_then(|h| h.inner().get("x-predict-error").cloned());
+        assert_eq!(
+            reason,
+            Some(lapin::types::AMQPValue::LongString(
+                "reply_unroutable".into()
+            ))
+        );
+    }
+    let log = worker.log();
+    assert!(
+        log.contains(&gone),
+        "the warning names the vanished queue:\n{log}"
+    );
+    // The body as text, or as the bytes lapin's Debug output shows (`data: [123, 34, 105, 100, ...]`).
+    let as_bytes = format!("{:?}", &br#"{"id""#[..]);
+    let as_bytes = as_bytes.trim_end_matches(']');
+    assert!(
+        !log.contains("benign")
+            && !log.contains(as_bytes)
+            && !log.contains("returned us a message"),
+        "a reply body was logged:\n{log}"
+    );
+    client.cleanup(&names).await;
+}

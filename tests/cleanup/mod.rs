@@ -1,0 +1,42 @@
+//! A guard that deletes a broker test's queues and dead-letter exchange when it goes out of scope,
+//! also when the test panics, so a failing test never leaves its topology on the shared broker.
+//! It opens its own connection on its own thread: `Drop` cannot await inside the test's runtime.
+
+use lapin::options::{ExchangeDeleteOptions, QueueDeleteOptions};
+use lapin::{Connection, ConnectionProperties};
+
+use crate::support::{Names, URL};
+
+pub struct DeleteOnDrop(pub Names);
+
+impl Drop for DeleteOnDrop {
+    fn drop(&mut self) {
+        let names = self.0.clone();
+        let worker = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async move {
+                let Ok(conn) = Connection::connect(URL, ConnectionProperties::default()).await
+                else {
+                    return;
+                };
+                let Ok(ch) = conn.create_channel().await else {
+                    return;
+                };
+                let retry = format!("{}.retry", names.requests);
+                for q in [&names.requests, &retry, &names.results, &names.dead] {
+                    let _ = ch
+                        .queue_delete(q.as_str().into(), QueueDeleteOptions::default())
+                        .await;
+                }
+                let _ = ch
+                    .exchange_delete(names.dead.as_str().into(), ExchangeDeleteOptions::default())
+                    .await;
+                let _ = conn.close(200, "OK".into()).await;
+            });
+        });
+        let _ = worker.join();
+    }
+}
