@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{ConfigError, Overrides, Settings};
+use super::{ConfigError, Overrides, Settings, WorkerSettings};
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);
@@ -63,7 +63,11 @@ fn each_layer_beats_the_one_before() {
         model: Some(PathBuf::from("from/flag.pkl")),
     };
     let s = Settings::load_from(&default_file, Some(&file), vars.clone(), &flags).unwrap();
-    assert_eq!(s.worker.batch_wait_ms, 2, "built-in default");
+    assert_eq!(
+        s.worker.batch_wait_ms,
+        WorkerSettings::default().batch_wait_ms,
+        "built-in default"
+    );
     assert_eq!(
         s.worker.batch_size, 10,
         "config/default.toml beats defaults"

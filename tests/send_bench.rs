@@ -166,7 +166,8 @@ async fn bench_spawn_worker_measures_a_child_worker_and_cleans_up() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "stdout: {stdout}\nstderr: {stderr}");
-    // "queue bench.<id>.requests: 300 requests × 1 row(s), 30 in flight", then the table.
+    // "closed loop: 300 requests × 1 row(s), 30 in flight", "queue bench.<id>.requests: worker", then
+    // the table.
     let queue = stdout
         .lines()
         .find_map(|l| l.strip_prefix("queue ")?.split(':').next())
@@ -178,7 +179,8 @@ async fn bench_spawn_worker_measures_a_child_worker_and_cleans_up() {
     assert_eq!(table.last(), Some(&"0"), "no errors: {stdout}");
     let results = queue.replace(".requests", ".results");
     let dead = queue.replace(".requests", ".dead");
-    for q in [&queue, &results, &dead] {
+    let retry = format!("{queue}.retry");
+    for q in [&queue, &retry, &results, &dead] {
         assert!(!queue_exists(&conn, q).await, "{q} was left behind");
     }
     let _ = conn.close(200, "bye".into()).await;

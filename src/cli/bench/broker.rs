@@ -115,6 +115,8 @@ async fn one_target(
     } else {
         (None, None)
     };
+    let who = if echo_target { "echo" } else { "worker" };
+    stdout::write(&format!("queue {queue}: {who}\n"))?;
     let result = match args.rate {
         Some(rate) => open_loop::drive(args, &settings, sample, &queue, rate).await,
         None => drive(args, &settings, sample, &queue).await,
