@@ -2,7 +2,6 @@
 //! also when the test panics, so a failing test never leaves its topology on the shared broker.
 //! It opens its own connection on its own thread: `Drop` cannot await inside the test's runtime.
 
-use lapin::options::{ExchangeDeleteOptions, QueueDeleteOptions};
 use lapin::{Connection, ConnectionProperties};
 
 use crate::support::{Names, URL};
@@ -25,15 +24,7 @@ impl Drop for DeleteOnDrop {
                 let Ok(ch) = conn.create_channel().await else {
                     return;
                 };
-                let retry = format!("{}.retry", names.requests);
-                for q in [&names.requests, &retry, &names.results, &names.dead] {
-                    let _ = ch
-                        .queue_delete(q.as_str().into(), QueueDeleteOptions::default())
-                        .await;
-                }
-                let _ = ch
-                    .exchange_delete(names.dead.as_str().into(), ExchangeDeleteOptions::default())
-                    .await;
+                crate::support::delete_topology(&ch, &names).await;
                 let _ = conn.close(200, "OK".into()).await;
             });
         });

@@ -275,16 +275,22 @@ impl Client {
 
     pub async fn cleanup(&self, names: &Names) {
         let ch = self.conn.create_channel().await.expect("channel");
-        let retry = format!("{}.retry", names.requests);
-        for q in [&names.requests, &retry, &names.results, &names.dead] {
-            let _ = ch
-                .queue_delete(q.as_str().into(), QueueDeleteOptions::default())
-                .await;
-        }
+        delete_topology(&ch, names).await;
+    }
+}
+
+/// Delete a test's queues (requests, its retry queue, results, dead letters) and its dead-letter
+/// exchange, ignoring what is already gone.
+pub async fn delete_topology(ch: &Channel, names: &Names) {
+    let retry = format!("{}.retry", names.requests);
+    for q in [&names.requests, &retry, &names.results, &names.dead] {
         let _ = ch
-            .exchange_delete(names.dead.as_str().into(), ExchangeDeleteOptions::default())
+            .queue_delete(q.as_str().into(), QueueDeleteOptions::default())
             .await;
     }
+    let _ = ch
+        .exchange_delete(names.dead.as_str().into(), ExchangeDeleteOptions::default())
+        .await;
 }
 
 /// Collect `n` replies (or fewer when `within` runs out).

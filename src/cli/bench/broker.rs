@@ -9,6 +9,7 @@ use futures_util::FutureExt;
 use lapin::PublisherConfirm;
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
 
 use super::report::Stats;
 use super::{echo, open_loop, spawn, BenchArgs, Target};
@@ -39,6 +40,42 @@ pub(super) fn bodies(sample: &[Value], n: usize, rows: usize) -> Result<Vec<Vec<
 /// Whether a reply body is an error reply (or not JSON at all).
 pub(super) fn is_error(body: &[u8]) -> bool {
     serde_json::from_slice::<Value>(body).map_or(true, |v| v.get("error").is_some())
+}
+
+/// The bench's producer (a connection named after this process, its reply queue) and a run id for
+/// correlation ids.
+pub(super) async fn connect(
+    settings: &Settings,
+    queue: &str,
+) -> Result<(Producer, String), CliError> {
+    let name = format!(
+        "{}-bench-{}",
+        settings.amqp.connection_name,
+        std::process::id()
+    );
+    let producer = Producer::connect(&settings.amqp.url, &name, queue).await?;
+    Ok((producer, uuid::Uuid::new_v4().simple().to_string()))
+}
+
+/// A task that checks publisher confirms as they are sent to it, so that waiting for them never holds
+/// up publishing or reading replies (the load generator must not be what limits the rate).
+pub(super) fn confirmer(
+    queue: &str,
+) -> (
+    mpsc::UnboundedSender<Vec<PublisherConfirm>>,
+    JoinHandle<Result<(), BrokerError>>,
+) {
+    let (tx, mut rx) = mpsc::unbounded_channel::<Vec<PublisherConfirm>>();
+    let queue = queue.to_string();
+    let task = tokio::spawn(async move {
+        while let Some(batch) = rx.recv().await {
+            for c in batch {
+                amqp::confirmed(c, &queue).await?;
+            }
+        }
+        Ok(())
+    });
+    (tx, task)
 }
 
 pub async fn run(args: &BenchArgs, settings: Settings, sample: &[Value]) -> Result<(), CliError> {
@@ -156,28 +193,11 @@ async fn drive(
     let rows = args.rows_per_request.unwrap_or(1);
     let n = args.requests;
     let bodies = bodies(sample, n, rows)?;
-    let name = format!(
-        "{}-bench-{}",
-        settings.amqp.connection_name,
-        std::process::id()
-    );
-    let mut producer = Producer::connect(&settings.amqp.url, &name, queue).await?;
+    let (mut producer, run_id) = connect(settings, queue).await?;
     let publisher = producer.publisher();
-    let run_id = uuid::Uuid::new_v4().simple().to_string();
     let mut sent_at: Vec<Option<Instant>> = vec![None; n];
     let mut latencies = Vec::with_capacity(n);
-    // Confirms are checked by a separate task so that waiting for them never holds up publishing or
-    // reading replies (the load generator must not be what limits the rate).
-    let (confirm_tx, mut confirm_rx) = mpsc::unbounded_channel::<Vec<PublisherConfirm>>();
-    let confirm_queue = queue.to_string();
-    let confirmer = tokio::spawn(async move {
-        while let Some(batch) = confirm_rx.recv().await {
-            for c in batch {
-                amqp::confirmed(c, &confirm_queue).await?;
-            }
-        }
-        Ok::<(), BrokerError>(())
-    });
+    let (confirm_tx, confirmer) = confirmer(queue);
     let (mut next, mut in_flight, mut errors) = (0usize, 0usize, 0usize);
     let idle = Duration::from_secs_f64(args.timeout.max(0.1));
     let start = Instant::now();

@@ -5,14 +5,13 @@
 use std::time::Duration;
 
 use serde_json::Value;
-use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use super::broker::{bodies, is_error};
+use super::broker::{bodies, confirmer, connect, is_error};
 use super::report::Stats;
 use super::BenchArgs;
 use crate::broker::BrokerError;
-use crate::cli::send::amqp::{self, Producer, JSON};
+use crate::cli::send::amqp::{self, JSON};
 use crate::cli::{stdout, CliError};
 use crate::config::Settings;
 
@@ -26,25 +25,12 @@ pub async fn drive(
     let rows = args.rows_per_request.unwrap_or(1);
     let n = args.requests;
     let bodies = bodies(sample, n, rows)?;
-    let name = format!(
-        "{}-bench-{}",
-        settings.amqp.connection_name,
-        std::process::id()
-    );
-    let mut producer = Producer::connect(&settings.amqp.url, &name, queue).await?;
+    let (mut producer, run_id) = connect(settings, queue).await?;
     let publisher = producer.publisher();
-    let run_id = uuid::Uuid::new_v4().simple().to_string();
     let interval = Duration::from_secs_f64(1.0 / rate);
     let start = Instant::now() + Duration::from_millis(50);
     let due = move |i: usize| start + interval.mul_f64(i as f64);
-    let (confirm_tx, mut confirm_rx) = mpsc::unbounded_channel();
-    let confirm_queue = queue.to_string();
-    let confirmer = tokio::spawn(async move {
-        while let Some(c) = confirm_rx.recv().await {
-            amqp::confirmed(c, &confirm_queue).await?;
-        }
-        Ok::<(), BrokerError>(())
-    });
+    let (confirm_tx, confirmer) = confirmer(queue);
     let sender_run = run_id.clone();
     let sender = tokio::spawn(async move {
         let mut late = Duration::ZERO;
@@ -53,7 +39,7 @@ pub async fn drive(
             late = late.max(Instant::now().saturating_duration_since(due(i)));
             let corr = amqp::correlation_id(&sender_run, i);
             let confirm = publisher.publish(body, JSON, &corr).await?;
-            if confirm_tx.send(confirm).is_err() {
+            if confirm_tx.send(vec![confirm]).is_err() {
                 break;
             }
         }
