@@ -10,7 +10,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
-use lapin::options::BasicPublishOptions;
 use lapin::{BasicProperties, Consumer};
 use support::node::PrivateBroker;
 use support::{correlation, sample_lines, Names, WorkerProcess};
@@ -76,25 +75,8 @@ async fn sigterm_during_a_memory_alarm_exits_in_time_and_loses_nothing() {
     worker.signal("STOP");
     let first = 500;
     let mut expected: Vec<String> = (0..first).map(|i| format!("a-{i}")).collect();
-    let mut confirms = Vec::with_capacity(first);
-    for id in &expected {
-        let confirm = publisher
-            .ch
-            .basic_publish(
-                "".into(),
-                names.requests.as_str().into(),
-                BasicPublishOptions::default(),
-                body.as_bytes(),
-                request(id),
-            )
-            .await
-            .expect("publish");
-        confirms.push(confirm);
-    }
-    for c in confirms {
-        let confirmation = c.await.expect("confirm");
-        assert!(confirmation.is_ack(), "request nacked: {confirmation:?}");
-    }
+    let props = expected.iter().map(|id| request(id));
+    support::publish_confirmed(&publisher.ch, &names.requests, body.as_bytes(), props).await;
     tokio::task::block_in_place(|| broker.alarm_memory(true));
     eprintln!("memory alarm raised; replies so far: {}", replies.len());
     worker.signal("CONT");
@@ -110,24 +92,7 @@ async fn sigterm_during_a_memory_alarm_exits_in_time_and_loses_nothing() {
     let extra_body = body.clone();
     let extra_props: Vec<BasicProperties> = extra_ids.iter().map(|id| request(id)).collect();
     let blocked_publish = tokio::spawn(async move {
-        let mut confirms = Vec::new();
-        for props in extra_props {
-            let confirm = ch
-                .basic_publish(
-                    "".into(),
-                    queue.as_str().into(),
-                    BasicPublishOptions::default(),
-                    extra_body.as_bytes(),
-                    props,
-                )
-                .await
-                .expect("publish during the alarm");
-            confirms.push(confirm);
-        }
-        for c in confirms {
-            let confirmation = c.await.expect("confirm");
-            assert!(confirmation.is_ack(), "request nacked: {confirmation:?}");
-        }
+        support::publish_confirmed(&ch, &queue, extra_body.as_bytes(), extra_props).await;
     });
     // The alarm holds the worker's replies: the broker reports its connection blocked.
     let pid = worker.child.id();

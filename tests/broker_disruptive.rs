@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
-use lapin::options::{BasicAckOptions, BasicConsumeOptions, BasicPublishOptions, BasicQosOptions};
+use lapin::options::{BasicAckOptions, BasicConsumeOptions, BasicQosOptions};
 use lapin::types::FieldTable;
 use lapin::BasicProperties;
 use support::node::PrivateBroker;
@@ -92,28 +92,12 @@ async fn broker_restart_under_load_loses_nothing() {
     let before = broker.client().await;
     let before_stop = Collector::start(&before, &names.results).await;
     let publisher = broker.client().await;
-    let mut confirms = Vec::with_capacity(total);
-    for i in 0..total {
-        let props = BasicProperties::default()
+    let props = (0..total).map(|i| {
+        BasicProperties::default()
             .with_correlation_id(format!("r-{i}").into())
-            .with_delivery_mode(2);
-        let confirm = publisher
-            .ch
-            .basic_publish(
-                "".into(),
-                names.requests.as_str().into(),
-                BasicPublishOptions::default(),
-                body.as_bytes(),
-                props,
-            )
-            .await
-            .expect("publish");
-        confirms.push(confirm);
-    }
-    for c in confirms {
-        let confirmation = c.await.expect("confirm");
-        assert!(confirmation.is_ack(), "request nacked: {confirmation:?}");
-    }
+            .with_delivery_mode(2)
+    });
+    support::publish_confirmed(&publisher.ch, &names.requests, body.as_bytes(), props).await;
     let published = Instant::now();
     eprintln!(
         "{total} requests confirmed; {} answered so far",

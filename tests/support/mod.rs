@@ -279,6 +279,34 @@ impl Client {
     }
 }
 
+/// Publish `body` to `queue` once per set of properties, all before waiting, then require every
+/// confirm to be an ack.
+pub async fn publish_confirmed(
+    ch: &Channel,
+    queue: &str,
+    body: &[u8],
+    props: impl IntoIterator<Item = BasicProperties>,
+) {
+    let mut confirms = Vec::new();
+    for p in props {
+        let confirm = ch
+            .basic_publish(
+                "".into(),
+                queue.into(),
+                BasicPublishOptions::default(),
+                body,
+                p,
+            )
+            .await
+            .expect("publish");
+        confirms.push(confirm);
+    }
+    for c in confirms {
+        let confirmation = c.await.expect("confirm");
+        assert!(confirmation.is_ack(), "request nacked: {confirmation:?}");
+    }
+}
+
 /// Delete a test's queues (requests, its retry queue, results, dead letters) and its dead-letter
 /// exchange, ignoring what is already gone.
 pub async fn delete_topology(ch: &Channel, names: &Names) {
