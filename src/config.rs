@@ -38,6 +38,12 @@ pub struct Settings {
 pub struct AmqpSettings {
     /// Broker URL. The default is for local development only.
     pub url: String,
+    /// User name to log in with; when set it replaces the user in `url`. Taken literally (no
+    /// percent-decoding), so it can hold any character.
+    pub user: String,
+    /// Password to log in with; when set it replaces the password in `url`. Taken literally (no
+    /// percent-decoding): the exact string the broker stores, whatever characters it holds.
+    pub password: String,
     /// Prefix of the connection name shown in the RabbitMQ UI; hostname and pid are appended.
     pub connection_name: String,
     /// AMQP heartbeat in seconds (0 disables).
@@ -47,10 +53,65 @@ pub struct AmqpSettings {
     pub reconnect_max_ms: u64,
 }
 
+impl AmqpSettings {
+    /// `url` with `user` and `password` (each when non-empty) percent-encoded into its userinfo, so
+    /// any client that decodes the URL logs in with exactly those strings. Without either, `url`.
+    pub fn effective_url(&self) -> String {
+        if self.user.is_empty() && self.password.is_empty() {
+            return self.url.clone();
+        }
+        let Some((scheme, rest)) = self.url.split_once("://") else {
+            return self.url.clone();
+        };
+        let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let (authority, tail) = rest.split_at(end);
+        let (userinfo, host) = match authority.rsplit_once('@') {
+            Some((userinfo, host)) => (Some(userinfo), host),
+            None => (None, authority),
+        };
+        let (old_user, old_pass) = match userinfo {
+            Some(u) => match u.split_once(':') {
+                Some((user, pass)) => (user.to_string(), Some(pass.to_string())),
+                None => (u.to_string(), None),
+            },
+            None => (String::new(), None),
+        };
+        let user = if self.user.is_empty() {
+            old_user
+        } else {
+            percent_encode(&self.user)
+        };
+        let pass = if self.password.is_empty() {
+            old_pass
+        } else {
+            Some(percent_encode(&self.password))
+        };
+        match pass {
+            Some(pass) => format!("{scheme}://{user}:{pass}@{host}{tail}"),
+            None => format!("{scheme}://{user}@{host}{tail}"),
+        }
+    }
+}
+
+/// Percent-encode every byte but RFC 3986's unreserved characters.
+fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 impl Default for AmqpSettings {
     fn default() -> Self {
         AmqpSettings {
             url: "amqp://guest:guest@127.0.0.1:5672/%2f".into(),
+            user: String::new(),
+            password: String::new(),
             connection_name: "predict-worker".into(),
             heartbeat_secs: 30,
             reconnect_initial_ms: 200,
@@ -220,6 +281,8 @@ impl Settings {
         if let Some(url) = &overrides.amqp_url {
             settings.amqp.url = url.clone();
         }
+        // amqp.user/amqp.password win over the URL's userinfo, for every client of amqp.url.
+        settings.amqp.url = settings.amqp.effective_url();
         if let Some(queue) = &overrides.queue {
             settings.queues.requests = queue.clone();
         }
@@ -268,5 +331,119 @@ impl Settings {
             );
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn amqp(url: &str, user: &str, password: &str) -> AmqpSettings {
+        AmqpSettings {
+            url: url.into(),
+            user: user.into(),
+            password: password.into(),
+            ..AmqpSettings::default()
+        }
+    }
+
+    /// What a decoding client (lapin) logs in with.
+    fn login(url: &str) -> (String, String) {
+        let uri: lapin::uri::AMQPUri = url.parse().expect("valid URL");
+        (
+            uri.authority.userinfo.username,
+            uri.authority.userinfo.password,
+        )
+    }
+
+    #[test]
+    fn url_alone_is_kept() {
+        let s = amqp("amqp://a:b%40c@rabbit:5672/%2f", "", "");
+        assert_eq!(s.effective_url(), "amqp://a:b%40c@rabbit:5672/%2f");
+        assert_eq!(login(&s.effective_url()), ("a".into(), "b@c".into()));
+    }
+
+    #[test]
+    fn user_and_password_replace_the_userinfo_literally() {
+        let pass = "p@ss:w/rd%41?#[]& x";
+        for url in [
+            "amqp://rabbit:5672/%2f",
+            "amqp://guest:guest@rabbit:5672/%2f",
+            "amqp://old@rabbit",
+            "amqps://u:p@rabbit:5671/vh?heartbeat=5",
+        ] {
+            let s = amqp(url, "us:er@1", pass);
+            let eff = s.effective_url();
+            assert_eq!(
+                login(&eff),
+                ("us:er@1".into(), pass.into()),
+                "{url} -> {eff}"
+            );
+            let parsed: lapin::uri::AMQPUri = eff.parse().unwrap();
+            let orig: lapin::uri::AMQPUri = url.parse().unwrap();
+            assert_eq!(parsed.authority.host, orig.authority.host);
+            assert_eq!(parsed.authority.port, orig.authority.port);
+            assert_eq!(parsed.vhost, orig.vhost);
+            assert_eq!(parsed.query.heartbeat, orig.query.heartbeat);
+        }
+    }
+
+    #[test]
+    fn password_alone_keeps_the_urls_user() {
+        let s = amqp("amqp://predict:old@rabbit:5672/%2f", "", "n:e@w");
+        assert_eq!(
+            login(&s.effective_url()),
+            ("predict".into(), "n:e@w".into())
+        );
+        let s = amqp("amqp://predict:old@rabbit:5672/%2f", "other", "");
+        assert_eq!(login(&s.effective_url()), ("other".into(), "old".into()));
+    }
+
+    #[test]
+    fn environment_user_and_password_apply_to_amqp_url() {
+        let env = vec![
+            (
+                "PREDICT_WORKER__AMQP__URL".to_string(),
+                "amqp://rabbitmq:5672/%2f".to_string(),
+            ),
+            ("PREDICT_WORKER__AMQP__USER".into(), "predict".into()),
+            (
+                "PREDICT_WORKER__AMQP__PASSWORD".into(),
+                "s3cr@t:/%25".into(),
+            ),
+        ];
+        let s = Settings::load_from(
+            Path::new("/nonexistent/default.toml"),
+            None,
+            env,
+            &Overrides::default(),
+        )
+        .expect("loads");
+        assert_eq!(s.amqp.password, "s3cr@t:/%25");
+        assert_eq!(login(&s.amqp.url), ("predict".into(), "s3cr@t:/%25".into()));
+        assert_eq!(
+            s.amqp.url,
+            "amqp://predict:s3cr%40t%3A%2F%2525@rabbitmq:5672/%2f"
+        );
+    }
+
+    #[test]
+    fn flag_url_still_takes_user_and_password_from_settings() {
+        let env = vec![(
+            "PREDICT_WORKER__AMQP__PASSWORD".to_string(),
+            "x@y".to_string(),
+        )];
+        let overrides = Overrides {
+            amqp_url: Some("amqp://u:p@h:1/%2f".into()),
+            ..Overrides::default()
+        };
+        let s = Settings::load_from(
+            Path::new("/nonexistent/default.toml"),
+            None,
+            env,
+            &overrides,
+        )
+        .expect("loads");
+        assert_eq!(login(&s.amqp.url), ("u".into(), "x@y".into()));
     }
 }
