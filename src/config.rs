@@ -38,6 +38,12 @@ pub struct Settings {
 pub struct AmqpSettings {
     /// Broker URL. The default is for local development only.
     pub url: String,
+    /// User name to log in with; when set it replaces the user in `url`. Taken literally (no
+    /// percent-decoding), so it can hold any character.
+    pub user: String,
+    /// Password to log in with; when set it replaces the password in `url`. Taken literally (no
+    /// percent-decoding): the exact string the broker stores, whatever characters it holds.
+    pub password: String,
     /// Prefix of the connection name shown in the RabbitMQ UI; hostname and pid are appended.
     pub connection_name: String,
     /// AMQP heartbeat in seconds (0 disables).
@@ -47,10 +53,65 @@ pub struct AmqpSettings {
     pub reconnect_max_ms: u64,
 }
 
+impl AmqpSettings {
+    /// `url` with `user` and `password` (each when non-empty) percent-encoded into its userinfo, so
+    /// any client that decodes the URL logs in with exactly those strings. Without either, `url`.
+    pub fn effective_url(&self) -> String {
+        if self.user.is_empty() && self.password.is_empty() {
+            return self.url.clone();
+        }
+        let Some((scheme, rest)) = self.url.split_once("://") else {
+            return self.url.clone();
+        };
+        let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let (authority, tail) = rest.split_at(end);
+        let (userinfo, host) = match authority.rsplit_once('@') {
+            Some((userinfo, host)) => (Some(userinfo), host),
+            None => (None, authority),
+        };
+        let (old_user, old_pass) = match userinfo {
+            Some(u) => match u.split_once(':') {
+                Some((user, pass)) => (user.to_string(), Some(pass.to_string())),
+                None => (u.to_string(), None),
+            },
+            None => (String::new(), None),
+        };
+        let user = if self.user.is_empty() {
+            old_user
+        } else {
+            percent_encode(&self.user)
+        };
+        let pass = if self.password.is_empty() {
+            old_pass
+        } else {
+            Some(percent_encode(&self.password))
+        };
+        match pass {
+            Some(pass) => format!("{scheme}://{user}:{pass}@{host}{tail}"),
+            None => format!("{scheme}://{user}@{host}{tail}"),
+        }
+    }
+}
+
+/// Percent-encode every byte but RFC 3986's unreserved characters.
+fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 impl Default for AmqpSettings {
     fn default() -> Self {
         AmqpSettings {
             url: "amqp://guest:guest@127.0.0.1:5672/%2f".into(),
+            user: String::new(),
+            password: String::new(),
             connection_name: "predict-worker".into(),
             heartbeat_secs: 30,
             reconnect_initial_ms: 200,
@@ -225,6 +286,8 @@ impl Settings {
         if let Some(url) = &overrides.amqp_url {
             settings.amqp.url = url.clone();
         }
+        // amqp.user/amqp.password win over the URL's userinfo, for every client of amqp.url.
+        settings.amqp.url = settings.amqp.effective_url();
         if let Some(queue) = &overrides.queue {
             settings.queues.requests = queue.clone();
         }

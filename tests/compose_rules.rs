@@ -22,6 +22,39 @@ fn str_of(v: &Value) -> &str {
     v.as_str().unwrap_or("")
 }
 
+/// `${VAR:-default}` replaced by its default, as Compose does when VAR is unset.
+fn with_defaults(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let end = rest[start..].find('}').expect("unterminated ${") + start;
+        let inner = &rest[start + 2..end];
+        let (_, default) = inner.split_once(":-").expect("a ${VAR:-default}");
+        out.push_str(default);
+        rest = &rest[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Every `PREDICT_WORKER__SECTION__KEY` the binary reads.
+fn settings_vars() -> Vec<String> {
+    let json = serde_json::to_value(predict_worker::config::Settings::default()).unwrap();
+    let mut out = Vec::new();
+    for (section, keys) in json.as_object().unwrap() {
+        for key in keys.as_object().unwrap().keys() {
+            out.push(format!(
+                "{}__{}__{}",
+                predict_worker::config::ENV_PREFIX,
+                section.to_uppercase(),
+                key.to_uppercase()
+            ));
+        }
+    }
+    out
+}
+
 /// Compose durations such as "15s", "1m30s", "500ms" in milliseconds.
 fn duration_ms(text: &str) -> u64 {
     let mut total = 0u64;
@@ -74,18 +107,29 @@ fn rabbitmq_is_pinned_healthchecked_and_local_only() {
     for key in ["interval", "timeout", "retries", "start_period"] {
         assert!(!hc[key].is_null(), "rabbitmq healthcheck lacks {key}");
     }
-    let ports = mq["ports"].as_sequence().expect("rabbitmq ports");
-    let ports: Vec<&str> = ports.iter().map(str_of).collect();
-    for want in ["5672:5672", "15672:15672"] {
+    // Host address and ports are variables (a machine may already run RabbitMQ on 5672) whose
+    // defaults publish on 127.0.0.1 only.
+    let ports: Vec<&str> = mq["ports"]
+        .as_sequence()
+        .expect("rabbitmq ports")
+        .iter()
+        .map(str_of)
+        .collect();
+    let resolved: Vec<String> = ports.iter().map(|p| with_defaults(p)).collect();
+    for want in ["127.0.0.1:5672:5672", "127.0.0.1:15672:15672"] {
         assert!(
-            ports.contains(&format!("127.0.0.1:{want}").as_str()),
-            "{want} must be published on 127.0.0.1 only: {ports:?}"
+            resolved.iter().any(|p| p == want),
+            "{want} by default: {resolved:?}"
         );
     }
-    assert!(
-        ports.iter().all(|p| p.starts_with("127.0.0.1:")),
-        "{ports:?}"
-    );
+    for port in &ports {
+        let (host, container) = port.rsplit_once(':').expect("host:container");
+        assert!(
+            host.starts_with("${RABBITMQ_BIND_ADDRESS:-127.0.0.1}:${"),
+            "bind address and host port are variables: {port}"
+        );
+        assert!(!container.contains('$'), "container port is fixed: {port}");
+    }
     // Data in a named volume declared at the top level.
     let vols: Vec<&str> = mq["volumes"]
         .as_sequence()
@@ -117,11 +161,21 @@ fn worker_waits_for_a_healthy_broker() {
         str_of(&worker["depends_on"]["rabbitmq"]["condition"]),
         "service_healthy"
     );
-    let url = str_of(&worker["environment"]["PREDICT_WORKER__AMQP__URL"]);
-    assert!(url.starts_with("amqp://"), "{url}");
-    assert!(
-        url.contains("@rabbitmq:5672/"),
-        "URL must name the rabbitmq service: {url}"
+    let env = &worker["environment"];
+    let url = str_of(&env["PREDICT_WORKER__AMQP__URL"]);
+    assert_eq!(
+        url, "amqp://rabbitmq:5672/%2f",
+        "the rabbitmq service, no userinfo"
+    );
+    // The broker's own credentials, as separate literal settings (no URL encoding involved).
+    assert!(str_of(&env["PREDICT_WORKER__AMQP__USER"]).starts_with("${RABBITMQ_DEFAULT_USER:-"));
+    assert!(str_of(&env["PREDICT_WORKER__AMQP__PASSWORD"]).starts_with("${RABBITMQ_DEFAULT_PASS:-"));
+    assert_eq!(
+        with_defaults(str_of(&env["PREDICT_WORKER__AMQP__PASSWORD"])),
+        with_defaults(str_of(
+            &service(&doc, "rabbitmq")["environment"]["RABBITMQ_DEFAULT_PASS"]
+        )),
+        "same default password on both sides"
     );
 }
 
@@ -143,18 +197,47 @@ fn worker_can_scale() {
 }
 
 #[test]
-fn worker_reads_env_file() {
+fn worker_gets_only_what_it_reads() {
+    // No env_file: it would hand the broker password and every Compose-only variable to the workers.
     let doc = compose();
-    let env_file = &service(&doc, "worker")["env_file"];
-    let paths: Vec<&str> = match env_file {
-        Value::String(s) => vec![s.as_str()],
-        Value::Sequence(items) => items
-            .iter()
-            .map(|i| i.as_str().unwrap_or_else(|| str_of(&i["path"])))
-            .collect(),
-        _ => vec![],
-    };
-    assert!(paths.contains(&".env"), "env_file .env: {paths:?}");
+    let worker = service(&doc, "worker");
+    assert!(
+        worker.get("env_file").is_none(),
+        "env_file leaks .env into the workers"
+    );
+    let env = worker["environment"]
+        .as_mapping()
+        .expect("environment as a mapping");
+    let keys: Vec<&str> = env.keys().map(str_of).collect();
+    let mut readable = settings_vars();
+    readable.push("RUST_LOG".into());
+    for key in &keys {
+        assert!(
+            readable.iter().any(|r| r == key),
+            "{key} is not read by the worker"
+        );
+    }
+    // Every setting can still be overridden from .env or the shell: passed through, value-less.
+    for var in &readable {
+        assert!(
+            keys.contains(&var.as_str()),
+            "{var} is not passed to the workers"
+        );
+    }
+    let set: Vec<&str> = env
+        .iter()
+        .filter(|(_, v)| !v.is_null())
+        .map(|(k, _)| str_of(k))
+        .collect();
+    assert_eq!(
+        set,
+        [
+            "PREDICT_WORKER__AMQP__URL",
+            "PREDICT_WORKER__AMQP__USER",
+            "PREDICT_WORKER__AMQP__PASSWORD"
+        ],
+        "only the broker login has a value; the rest pass through when set"
+    );
 }
 
 #[test]
@@ -219,9 +302,50 @@ fn dockerfile_runtime_rules() {
         "exec-form HEALTHCHECK running predict-worker healthcheck"
     );
     assert!(text.contains("WORKDIR /app"));
-    for arg in ["rust:1.", "gcr.io/distroless/cc-debian12:nonroot"] {
-        assert!(text.contains(arg), "pinned base image {arg}");
+    for arg in [
+        "ARG RUST_IMAGE=rust:1.",
+        "ARG RUNTIME_IMAGE=gcr.io/distroless/cc-debian12:nonroot",
+    ] {
+        assert!(
+            text.contains(arg),
+            "pinned base image as a build argument: {arg}"
+        );
     }
+    assert!(text.contains("FROM ${RUST_IMAGE} AS builder"));
+    assert!(text.contains("FROM ${RUNTIME_IMAGE} AS runtime"));
+}
+
+#[test]
+fn dockerfile_needs_no_registry_frontend() {
+    // A `# syntax=` line makes every build pull the Dockerfile frontend from Docker Hub.
+    assert!(
+        !dockerfile()
+            .lines()
+            .any(|l| l.trim_start().to_lowercase().starts_with("# syntax")),
+        "use the builder's built-in frontend"
+    );
+}
+
+#[test]
+fn dockerfile_never_ships_a_stale_binary() {
+    // Dependencies compile in their own layer from the manifests alone; the crate is compiled after
+    // COPY src with its Cargo fingerprints deleted, and target/ is never a cache mount (Cargo judges
+    // freshness by mtime, and COPY keeps the context's mtimes).
+    let text = dockerfile();
+    let pos = |needle: &str| {
+        text.find(needle)
+            .unwrap_or_else(|| panic!("Dockerfile lacks {needle}"))
+    };
+    let manifests = pos("COPY Cargo.toml Cargo.lock ./");
+    let deps = pos("echo 'fn main() {}' > src/main.rs");
+    let src = pos("COPY src ./src");
+    let forget = pos("rm -rf target/release/.fingerprint/predict-worker-*");
+    let build = text.rfind("cargo build --release --locked").unwrap();
+    assert!(manifests < deps && deps < src && src < forget && forget < build);
+    assert!(
+        !text.contains("target=/build/target"),
+        "no cache mount on target/"
+    );
 }
 
 #[test]

@@ -54,6 +54,13 @@ pub async fn connect(settings: &AmqpSettings, name: &str) -> Result<Connection, 
             url: url.clone(),
             message: format!("invalid amqp.url: {e}"),
         })?;
+    // amqp.user/amqp.password are the literal credentials (the URL's userinfo is percent-decoded).
+    if !settings.user.is_empty() {
+        uri.authority.userinfo.username = settings.user.clone();
+    }
+    if !settings.password.is_empty() {
+        uri.authority.userinfo.password = settings.password.clone();
+    }
     if uri.query.heartbeat.is_none() {
         uri.query.heartbeat = Some(settings.heartbeat_secs);
     }

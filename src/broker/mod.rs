@@ -25,7 +25,7 @@ pub enum BrokerError {
         argument: String,
         message: String,
     },
-    #[error("RabbitMQ at {url} refused the login of user {user:?} ({message}); check the user and password in amqp.url (--amqp-url, PREDICT_WORKER__AMQP__URL)")]
+    #[error("RabbitMQ at {url} refused the login of user {user:?} ({message}); check amqp.user and amqp.password (PREDICT_WORKER__AMQP__USER, PREDICT_WORKER__AMQP__PASSWORD), or the user and password in amqp.url (--amqp-url, PREDICT_WORKER__AMQP__URL)")]
     AccessRefused {
         url: String,
         user: String,
