@@ -290,6 +290,18 @@ impl PrivateBroker {
         let text = std::fs::read_to_string(self.dir.join("rabbitmq.pid")).ok()?;
         text.trim().parse().ok()
     }
+
+    /// Freeze (SIGSTOP) or thaw (SIGCONT) the node's OS process: a broker that stops answering
+    /// without closing any socket, as a hung host or a network partition looks to a client.
+    pub fn freeze(&self, frozen: bool) {
+        let pid = self.pid().expect("the node's pid file");
+        let signal = if frozen { "-STOP" } else { "-CONT" };
+        let status = Command::new("kill")
+            .args([signal, &pid.to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success(), "kill {signal} {pid}");
+    }
 }
 
 impl Drop for PrivateBroker {
