@@ -50,7 +50,6 @@ impl Retry {
 pub enum Dead {
     RedeliveryLimit,
     ReplyRefused,
-    ReplyUnroutable,
 }
 
 impl Dead {
@@ -58,7 +57,6 @@ impl Dead {
         match self {
             Dead::RedeliveryLimit => "redelivery_limit",
             Dead::ReplyRefused => "reply_refused",
-            Dead::ReplyUnroutable => "reply_unroutable",
         }
     }
 
@@ -73,11 +71,6 @@ impl Dead {
                 "the broker refused its reply {limit} times (is the reply queue full, with \
                  x-overflow reject-publish?)"
             ),
-            Dead::ReplyUnroutable => {
-                "its reply could not be routed: the reply_to queue does not exist (the requester is \
-                 gone)"
-                    .into()
-            }
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Replies and acknowledgements for one micro-batch: publish what each delivery needs (its reply, a
 //! dead-letter copy of a bad request, or a copy sent round the retry queue), later wait for the confirms
 //! in order and ack with `multiple=true`. Nothing is acked before what it needs is confirmed; a refused
-//! or unroutable reply is rerouted (bounded), never requeued in a loop.
+//! reply is rerouted (bounded), never requeued in a loop.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -12,7 +12,7 @@ use lapin::options::{BasicAckOptions, BasicPublishOptions, BasicRejectOptions};
 use lapin::{BasicProperties, Channel, Confirmation, PublisherConfirm};
 use tokio::sync::Notify;
 
-use super::route::{Dead, Outbound, Retry, Routes};
+use super::route::{Outbound, Retry, Routes};
 use super::throttle::Throttle;
 use super::BrokerError;
 use crate::protocol::Reply;
@@ -164,8 +164,15 @@ pub fn reply_route<'a>(request: &'a BasicProperties, results_queue: &'a str) -> 
         .unwrap_or(results_queue)
 }
 
+/// Copies (retry queue, dead letters) are mandatory: a missing queue must not swallow a request.
 const MANDATORY: BasicPublishOptions = BasicPublishOptions {
     mandatory: true,
+    immediate: false,
+};
+
+/// Replies are not: a vanished requester's reply is simply dropped by the broker.
+const REPLY: BasicPublishOptions = BasicPublishOptions {
+    mandatory: false,
     immediate: false,
 };
 
@@ -202,7 +209,7 @@ pub async fn publish(
                 let reply_props = reply_properties(props, &reply.content_type);
                 let first = lane
                     .publish
-                    .basic_publish("".into(), route.into(), MANDATORY, &reply.body, reply_props)
+                    .basic_publish("".into(), route.into(), REPLY, &reply.body, reply_props)
                     .await
                     .map_err(|e| BrokerError::lost("publishing a reply", &e))?;
                 match reply.error {
@@ -263,29 +270,18 @@ pub async fn confirm_batch(
         let first = confirmed(entry.first).await?;
         let mut moved = matches!(entry.kind, Kind::Rerouted(Reroute::Retried));
         let outcome = match entry.kind {
-            Kind::Reply if delivered(&first) => Some(None),
+            // A reply is not mandatory: one whose `reply_to` queue is gone (the requester left) is
+            // dropped by the broker and acked, and so is its request. (Mandatory replies would let
+            // lapin attach their returns to other publishes' confirms, which it pairs in arrival order.)
+            Kind::Reply if !matches!(first, Confirmation::Nack(_)) => Some(None),
             Kind::Reply => {
-                let (out, reroute) = match first {
-                    Confirmation::Ack(Some(_)) => {
-                        let to = reply_route(&entry.delivery.properties, &lane.routes.results);
-                        throttle.warn(&format!("a reply to {to:?} was unroutable (no such queue: the requester is gone); the request is dead-lettered"));
-                        let dead = Dead::ReplyUnroutable;
-                        let message = dead.message(lane.routes.redelivery_limit);
-                        let props = &entry.delivery.properties;
-                        (
-                            lane.routes.dead(props, dead.code(), &message, &lane.queue),
-                            Reroute::DeadLettered,
-                        )
-                    }
-                    _ => {
-                        throttle.warn("the broker refused a reply (nack); the request goes round the retry queue");
-                        let props = &entry.delivery.properties;
-                        let out = lane.routes.again(props, Retry::ReplyRefused, &lane.queue);
-                        let reroute = Reroute::of(&out);
-                        moved = matches!(reroute, Reroute::Retried);
-                        (out, reroute)
-                    }
-                };
+                throttle.warn(
+                    "the broker refused a reply (nack); the request goes round the retry queue",
+                );
+                let props = &entry.delivery.properties;
+                let out = lane.routes.again(props, Retry::ReplyRefused, &lane.queue);
+                let reroute = Reroute::of(&out);
+                moved = matches!(reroute, Reroute::Retried);
                 let confirm = send(lane, &out, &entry.delivery.data).await?;
                 delivered(&confirmed(confirm).await?).then_some(Some(reroute))
             }
