@@ -136,6 +136,68 @@ async fn a_request_that_kills_the_worker_is_dead_lettered_and_the_rest_served() 
     client.cleanup(&names).await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_quorum_queue_dead_letters_by_its_delivery_limit_too() {
+    // With queues.delivery_limit = 0 RabbitMQ itself dead-letters a quorum-queue message the first
+    // time it comes back: the request that aborts the worker lands in the dead-letter queue after one
+    // crash, with RabbitMQ's own x-death reason, before the worker's retry lane ever sees it.
+    let names = Names::new("quorumlimit");
+    let env = [
+        ("PREDICT_WORKER_TEST_ABORT_ON", MARKER),
+        ("PREDICT_WORKER__QUEUES__QUEUE_TYPE", "quorum"),
+        ("PREDICT_WORKER__QUEUES__DELIVERY_LIMIT", "0"),
+    ];
+    let mut worker = WorkerProcess::spawn(&names, &env);
+    worker.wait_ready(Duration::from_secs(20));
+    let client = Client::connect().await;
+    let (reply_to, mut replies) = client.reply_queue().await;
+    let poison = format!(r#"{{"id": "{MARKER}", "features": [1]}}"#);
+    client
+        .publish(
+            &names.requests,
+            poison.as_bytes(),
+            props("poison", &reply_to),
+        )
+        .await;
+    let status = worker
+        .wait_exit(Duration::from_secs(20))
+        .expect("the marked request aborts the worker");
+    assert!(!status.success());
+    let dead = client.drain_until(&names.dead, 1).await;
+    assert_eq!(dead.len(), 1, "the broker dead-lettered it");
+    let x_death = dead[0]
+        .delivery
+        .properties
+        .headers()
+        .as_ref()
+        .and_then(|h| h.inner().get("x-death").cloned());
+    let reason = match &x_death {
+        Some(AMQPValue::FieldArray(deaths)) => match deaths.as_slice().first() {
+            Some(AMQPValue::FieldTable(death)) => match death.inner().get("reason") {
+                Some(AMQPValue::LongString(r)) => r.to_string(),
+                other => format!("{other:?}"),
+            },
+            other => format!("{other:?}"),
+        },
+        other => format!("{other:?}"),
+    };
+    assert_eq!(reason, "delivery_limit", "x-death says why: {x_death:?}");
+    // A new worker serves the rest and never sees the poison.
+    drop(std::mem::replace(&mut worker, placeholder(&names)));
+    std::fs::create_dir_all(&names.dir).expect("test dir");
+    let mut worker = WorkerProcess::spawn(&names, &env);
+    worker.wait_ready(Duration::from_secs(20));
+    let sample = &sample_lines()[0];
+    client
+        .publish(&names.requests, sample.as_bytes(), props("good", &reply_to))
+        .await;
+    let got = collect(&mut replies, 1, Duration::from_secs(10)).await;
+    assert_eq!(got.len(), 1, "log:\n{}", worker.log());
+    assert_eq!(correlation(&got[0].properties), "good");
+    worker.terminate(Duration::from_secs(10));
+    client.cleanup(&names).await;
+}
+
 /// A process that has already exited, to hold the slot while a crashed worker is replaced.
 fn placeholder(names: &Names) -> WorkerProcess {
     let mut child = std::process::Command::new("true")
