@@ -15,7 +15,7 @@ use super::report::Stats;
 use super::{echo, open_loop, spawn, BenchArgs, Target};
 use crate::broker::route::retry_queue;
 use crate::broker::BrokerError;
-use crate::cli::send::amqp::{self, Producer, JSON};
+use crate::cli::send::amqp::{self, Producer, Reply, JSON};
 use crate::cli::{stdout, CliError};
 use crate::config::Settings;
 
@@ -76,6 +76,26 @@ pub(super) fn confirmer(
         Ok(())
     });
     (tx, task)
+}
+
+/// The next reply, or an error once `--timeout` seconds pass without one (`missing` replies are
+/// still owed).
+pub(super) async fn next_reply(
+    producer: &mut Producer,
+    args: &BenchArgs,
+    missing: usize,
+    queue: &str,
+) -> Result<Reply, CliError> {
+    let idle = Duration::from_secs_f64(args.timeout.max(0.1));
+    match tokio::time::timeout(idle, producer.next_reply()).await {
+        Err(_) => Err(CliError::Failed(format!(
+            "{missing} of {} replies missing after {} s without a reply; is a worker consuming {queue:?}?",
+            args.requests,
+            idle.as_secs_f64()
+        ))),
+        Ok(None) => Err(CliError::Failed("the reply consumer was cancelled".into())),
+        Ok(Some(r)) => Ok(r?),
+    }
 }
 
 pub async fn run(args: &BenchArgs, settings: Settings, sample: &[Value]) -> Result<(), CliError> {
@@ -199,7 +219,6 @@ async fn drive(
     let mut latencies = Vec::with_capacity(n);
     let (confirm_tx, confirmer) = confirmer(queue);
     let (mut next, mut in_flight, mut errors) = (0usize, 0usize, 0usize);
-    let idle = Duration::from_secs_f64(args.timeout.max(0.1));
     let start = Instant::now();
     while latencies.len() < n {
         let k = (n - next).min(args.in_flight.saturating_sub(in_flight));
@@ -223,17 +242,7 @@ async fn drive(
                 break; // the confirmer failed; its error is reported below
             }
         }
-        let first = match tokio::time::timeout(idle, producer.next_reply()).await {
-            Err(_) => {
-                return Err(CliError::Failed(format!(
-                    "{} of {n} replies missing after {} s without a reply; is a worker consuming {queue:?}?",
-                    n - latencies.len(),
-                    idle.as_secs_f64()
-                )))
-            }
-            Ok(None) => return Err(CliError::Failed("the reply consumer was cancelled".into())),
-            Ok(Some(r)) => r?,
-        };
+        let first = next_reply(&mut producer, args, n - latencies.len(), queue).await?;
         // Take every reply that is already here before refilling the window in one go.
         let mut reply = Some(first);
         while let Some(r) = reply.take() {

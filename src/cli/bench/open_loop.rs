@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::time::Instant;
 
-use super::broker::{bodies, confirmer, connect, is_error};
+use super::broker::{bodies, confirmer, connect, is_error, next_reply};
 use super::report::Stats;
 use super::BenchArgs;
 use crate::broker::BrokerError;
@@ -48,19 +48,13 @@ pub async fn drive(
     let mut answered = vec![false; n];
     let mut latencies = Vec::with_capacity(n);
     let mut errors = 0;
-    let idle = Duration::from_secs_f64(args.timeout.max(0.1));
     while latencies.len() < n {
-        let reply = match tokio::time::timeout(idle, producer.next_reply()).await {
-            Err(_) => {
+        let reply = match next_reply(&mut producer, args, n - latencies.len(), queue).await {
+            Ok(r) => r,
+            Err(e) => {
                 sender.abort();
-                return Err(CliError::Failed(format!(
-                    "{} of {n} replies missing after {} s without a reply; is a worker consuming {queue:?}?",
-                    n - latencies.len(),
-                    idle.as_secs_f64()
-                )));
+                return Err(e);
             }
-            Ok(None) => return Err(CliError::Failed("the reply consumer was cancelled".into())),
-            Ok(Some(r)) => r?,
         };
         let now = Instant::now();
         if let Some(i) = reply.index_in(&run_id).filter(|&i| i < n && !answered[i]) {
