@@ -142,3 +142,33 @@ fn nothing_cites_a_design_file_outside_the_repository() {
         "these cite DESIGN.md, which is not in the repository; point them at docs/: {offenders:?}"
     );
 }
+
+/// The README's supported-estimator table is the registry's: one row per family, in registry order,
+/// whose class cell lists exactly that family's classes. A class added to the registry without a
+/// README row (or a row naming a class the loader refuses) fails here.
+#[test]
+fn the_readme_estimator_table_is_the_registry() {
+    let readme = read(&root().join("README.md"));
+    let rows: Vec<(String, String)> = readme
+        .lines()
+        .filter(|l| l.starts_with("| ") && l.matches(" | ").count() >= 2)
+        .filter_map(|l| {
+            let cells: Vec<&str> = l.trim_matches('|').split(" | ").map(str::trim).collect();
+            Some((cells.first()?.to_string(), cells.get(1)?.to_string()))
+        })
+        .collect();
+    for (family, entries) in predict_worker::model::sklearn::FAMILIES {
+        let row = rows
+            .iter()
+            .find(|(name, _)| name == family)
+            .unwrap_or_else(|| {
+                panic!("README has no supported-estimator row for family {family:?}")
+            });
+        let listed: Vec<&str> = row.1.split(", ").collect();
+        let registered: Vec<&str> = entries.iter().map(|(name, _)| *name).collect();
+        assert_eq!(
+            listed, registered,
+            "README row {family:?} differs from the registry"
+        );
+    }
+}

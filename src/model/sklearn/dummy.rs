@@ -96,6 +96,12 @@ fn classifier(obj: &ObjView<'_>) -> Result<Dummy, LoadError> {
     })
 }
 
+/// The baseline classes this family registers.
+pub const CLASSES: &[super::Entry] = &[
+    ("DummyClassifier", |o, _| build(o)),
+    ("DummyRegressor", |o, _| build(o)),
+];
+
 pub fn build(obj: ObjView<'_>) -> Result<Estimator, LoadError> {
     Ok(Estimator::Predictor(Box::new(read(&obj)?)))
 }

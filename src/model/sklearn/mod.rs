@@ -17,7 +17,7 @@ pub mod tree;
 
 use super::error::LoadError;
 use super::estimator::{Predictor, Transformer};
-use super::value::{Heap, Value};
+use super::value::{Heap, ObjView, Value};
 
 /// Deepest nesting of estimators (pipelines in search wrappers in column transformers ...) accepted.
 pub const MAX_DEPTH: usize = 32;
@@ -33,41 +33,82 @@ pub enum Estimator {
     Passthrough,
 }
 
-/// Every class name the registry accepts, for the "unsupported estimator" error.
-pub const SUPPORTED: &[&str] = &[
-    "Pipeline",
-    "GridSearchCV",
-    "RandomizedSearchCV",
-    "ColumnTransformer",
-    "StandardScaler",
-    "MinMaxScaler",
-    "MaxAbsScaler",
-    "RobustScaler",
-    "SimpleImputer",
-    "OneHotEncoder",
-    "OrdinalEncoder",
-    "LinearRegression",
-    "Ridge",
-    "Lasso",
-    "ElasticNet",
-    "LogisticRegression",
-    "SGDClassifier",
-    "SGDRegressor",
-    "DecisionTreeClassifier",
-    "DecisionTreeRegressor",
-    "ExtraTreeClassifier",
-    "ExtraTreeRegressor",
-    "RandomForestClassifier",
-    "RandomForestRegressor",
-    "ExtraTreesClassifier",
-    "ExtraTreesRegressor",
-    "GradientBoostingClassifier",
-    "GradientBoostingRegressor",
-    "HistGradientBoostingClassifier",
-    "HistGradientBoostingRegressor",
-    "DummyClassifier",
-    "DummyRegressor",
+/// How a registered class is rebuilt: the estimator's object and the current nesting depth.
+pub type Builder = fn(ObjView<'_>, usize) -> Result<Estimator, LoadError>;
+
+/// One registered class: its name (under any `sklearn.*` module) and its builder.
+pub type Entry = (&'static str, Builder);
+
+/// The registry, family by family: the one list the dispatch in [`build`], the "unsupported
+/// estimator" error, `inspect` and the README's supported-estimator table all derive from.
+/// A new family adds its own `CLASSES` slice here.
+pub const FAMILIES: &[(&str, &[Entry])] = &[
+    ("Composition", COMPOSITION),
+    ("Preprocessing", PREPROCESSING),
+    ("Linear models", linear::CLASSES),
+    ("Trees and forests", TREES),
+    ("Boosting", BOOSTING),
+    ("Baselines", dummy::CLASSES),
 ];
+
+const COMPOSITION: &[Entry] = &[
+    ("Pipeline", |o, d| pipeline::build(o, d)),
+    ("GridSearchCV", |o, d| search::build(o, d)),
+    ("RandomizedSearchCV", |o, d| search::build(o, d)),
+    ("ColumnTransformer", |o, d| column_transformer::build(o, d)),
+];
+
+const PREPROCESSING: &[Entry] = &[
+    ("StandardScaler", |o, _| scalers::build(o)),
+    ("MinMaxScaler", |o, _| scalers::build(o)),
+    ("MaxAbsScaler", |o, _| scalers::build(o)),
+    ("RobustScaler", |o, _| scalers::build(o)),
+    ("SimpleImputer", |o, _| impute::build(o)),
+    ("OneHotEncoder", |o, _| encoders::build(o)),
+    ("OrdinalEncoder", |o, _| encoders::build(o)),
+];
+
+const TREES: &[Entry] = &[
+    ("DecisionTreeClassifier", |o, _| tree::build(o)),
+    ("DecisionTreeRegressor", |o, _| tree::build(o)),
+    ("ExtraTreeClassifier", |o, _| tree::build(o)),
+    ("ExtraTreeRegressor", |o, _| tree::build(o)),
+    ("RandomForestClassifier", |o, d| forest::build(o, d)),
+    ("RandomForestRegressor", |o, d| forest::build(o, d)),
+    ("ExtraTreesClassifier", |o, d| forest::build(o, d)),
+    ("ExtraTreesRegressor", |o, d| forest::build(o, d)),
+];
+
+const BOOSTING: &[Entry] = &[
+    ("GradientBoostingClassifier", |o, d| {
+        gradient_boosting::build(o, d)
+    }),
+    ("GradientBoostingRegressor", |o, d| {
+        gradient_boosting::build(o, d)
+    }),
+    ("HistGradientBoostingClassifier", |o, _| {
+        hist_gradient_boosting::build(o)
+    }),
+    ("HistGradientBoostingRegressor", |o, _| {
+        hist_gradient_boosting::build(o)
+    }),
+];
+
+/// Every registered class name, in registry order.
+pub fn supported() -> impl Iterator<Item = &'static str> {
+    FAMILIES
+        .iter()
+        .flat_map(|(_, entries)| entries.iter().map(|(name, _)| *name))
+}
+
+/// The builder registered for a class name, if any.
+fn builder(class: &str) -> Option<Builder> {
+    FAMILIES
+        .iter()
+        .flat_map(|(_, entries)| entries.iter())
+        .find(|(name, _)| *name == class)
+        .map(|(_, b)| *b)
+}
 
 /// Rebuild the estimator a value refers to. `depth` counts nesting and is bounded by [`MAX_DEPTH`].
 pub fn build(heap: &Heap, value: &Value, depth: usize) -> Result<Estimator, LoadError> {
@@ -85,31 +126,9 @@ pub fn build(heap: &Heap, value: &Value, depth: usize) -> Result<Estimator, Load
     if !obj.module().starts_with("sklearn.") {
         return Err(unsupported(&obj.full_name()));
     }
-    match obj.class_name() {
-        "Pipeline" => pipeline::build(obj, depth),
-        "GridSearchCV" | "RandomizedSearchCV" => search::build(obj, depth),
-        "ColumnTransformer" => column_transformer::build(obj, depth),
-        "StandardScaler" | "MinMaxScaler" | "MaxAbsScaler" | "RobustScaler" => scalers::build(obj),
-        "SimpleImputer" => impute::build(obj),
-        "OneHotEncoder" | "OrdinalEncoder" => encoders::build(obj),
-        "LinearRegression" | "Ridge" | "Lasso" | "ElasticNet" | "LogisticRegression"
-        | "SGDClassifier" | "SGDRegressor" => linear::build(obj),
-        "DecisionTreeClassifier"
-        | "DecisionTreeRegressor"
-        | "ExtraTreeClassifier"
-        | "ExtraTreeRegressor" => tree::build(obj),
-        "RandomForestClassifier"
-        | "RandomForestRegressor"
-        | "ExtraTreesClassifier"
-        | "ExtraTreesRegressor" => forest::build(obj, depth),
-        "GradientBoostingClassifier" | "GradientBoostingRegressor" => {
-            gradient_boosting::build(obj, depth)
-        }
-        "HistGradientBoostingClassifier" | "HistGradientBoostingRegressor" => {
-            hist_gradient_boosting::build(obj)
-        }
-        "DummyClassifier" | "DummyRegressor" => dummy::build(obj),
-        _ => Err(unsupported(&obj.full_name())),
+    match builder(obj.class_name()) {
+        Some(build) => build(obj, depth),
+        None => Err(unsupported(&obj.full_name())),
     }
 }
 
@@ -117,6 +136,6 @@ pub fn build(heap: &Heap, value: &Value, depth: usize) -> Result<Estimator, Load
 pub fn unsupported(full_name: &str) -> LoadError {
     LoadError::Unsupported {
         class: full_name.to_string(),
-        supported: SUPPORTED.join(", "),
+        supported: supported().collect::<Vec<_>>().join(", "),
     }
 }

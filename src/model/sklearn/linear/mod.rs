@@ -10,21 +10,19 @@ mod sgd;
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 
 use super::support;
-use super::Estimator;
 use crate::model::error::{LoadError, PredictError};
 use crate::model::value::ObjView;
 
-/// Rebuild a fitted linear model.
-pub fn build(obj: ObjView<'_>) -> Result<Estimator, LoadError> {
-    match obj.class_name() {
-        "LinearRegression" | "Ridge" | "Lasso" | "ElasticNet" | "SGDRegressor" => {
-            regression::build(obj)
-        }
-        "LogisticRegression" => logistic::build(obj),
-        "SGDClassifier" => sgd::build(obj),
-        _ => Err(super::unsupported(&obj.full_name())),
-    }
-}
+/// The linear classes this family registers, each with its builder.
+pub const CLASSES: &[super::Entry] = &[
+    ("LinearRegression", |o, _| regression::build(o)),
+    ("Ridge", |o, _| regression::build(o)),
+    ("Lasso", |o, _| regression::build(o)),
+    ("ElasticNet", |o, _| regression::build(o)),
+    ("LogisticRegression", |o, _| logistic::build(o)),
+    ("SGDClassifier", |o, _| sgd::build(o)),
+    ("SGDRegressor", |o, _| regression::build(o)),
+];
 
 /// The fitted `coef_` and `intercept_` of a linear model, as `n_outputs × n_features` plus one
 /// intercept per output. Shapes are checked here so that `decision` cannot fail on them.
