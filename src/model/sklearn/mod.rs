@@ -2,6 +2,7 @@
 //! path, so aliases across versions resolve) to the Rust builder that validates and rebuilds it.
 
 pub mod column_transformer;
+pub mod discriminant;
 pub mod dummy;
 pub mod encoders;
 pub mod forest;
@@ -9,6 +10,7 @@ pub mod gradient_boosting;
 pub mod hist_gradient_boosting;
 pub mod impute;
 pub mod linear;
+pub mod math;
 pub mod pipeline;
 pub mod scalers;
 pub mod search;
@@ -46,6 +48,7 @@ pub const FAMILIES: &[(&str, &[Entry])] = &[
     ("Composition", COMPOSITION),
     ("Preprocessing", PREPROCESSING),
     ("Linear models", linear::CLASSES),
+    ("Discriminant analysis", discriminant::CLASSES),
     ("Trees and forests", TREES),
     ("Boosting", BOOSTING),
     ("Baselines", dummy::CLASSES),

@@ -58,6 +58,18 @@ impl LinearClassifier {
             .array("classes_")?
             .to_labels(obj.heap)
             .map_err(|e| obj.error("classes_", e))?;
+        Self::with_classes(obj, core, classes, proba, extra)
+    }
+
+    /// Like [`LinearClassifier::new`], with the class labels read elsewhere (RidgeClassifier keeps
+    /// them in its `_label_binarizer`).
+    pub fn with_classes(
+        obj: &ObjView<'_>,
+        core: LinearCore,
+        classes: Vec<Label>,
+        proba: Proba,
+        extra: Vec<(String, String)>,
+    ) -> Result<Self, LoadError> {
         let n_classes = classes.len();
         let rows = core.n_outputs();
         let ok = if n_classes == 2 {

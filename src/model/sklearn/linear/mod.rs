@@ -1,11 +1,18 @@
-//! Linear models: regressors (LinearRegression, Ridge, Lasso, ElasticNet, SGDRegressor) and linear
-//! classifiers (LogisticRegression, SGDClassifier), all sharing `X · coefᵀ + intercept`.
+//! Linear models: regressors (LinearRegression, Ridge, Lasso, ElasticNet, their CV variants, SGD,
+//! Huber, quantile, Bayesian, passive-aggressive, GLMs, PLS, kernel ridge) and linear classifiers
+//! (LogisticRegression(CV), SGD, Perceptron, passive-aggressive, ridge), sharing `X · coefᵀ + intercept`.
 
 mod classifier;
+mod glm;
+mod kernel_ridge;
 mod logistic;
-mod math;
+mod margin;
+pub mod math;
+mod pls;
 mod regression;
 mod sgd;
+
+pub use classifier::{LinearClassifier, Proba};
 
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 
@@ -22,6 +29,24 @@ pub const CLASSES: &[super::Entry] = &[
     ("LogisticRegression", |o, _| logistic::build(o)),
     ("SGDClassifier", |o, _| sgd::build(o)),
     ("SGDRegressor", |o, _| regression::build(o)),
+    ("RidgeCV", |o, _| regression::build(o)),
+    ("LassoCV", |o, _| regression::build(o)),
+    ("ElasticNetCV", |o, _| regression::build(o)),
+    ("HuberRegressor", |o, _| regression::build(o)),
+    ("QuantileRegressor", |o, _| regression::build(o)),
+    ("BayesianRidge", |o, _| regression::build(o)),
+    ("ARDRegression", |o, _| regression::build(o)),
+    ("PassiveAggressiveRegressor", |o, _| regression::build(o)),
+    ("PoissonRegressor", |o, _| glm::build(o)),
+    ("GammaRegressor", |o, _| glm::build(o)),
+    ("TweedieRegressor", |o, _| glm::build(o)),
+    ("LogisticRegressionCV", |o, _| logistic::build(o)),
+    ("RidgeClassifier", |o, _| margin::build(o)),
+    ("RidgeClassifierCV", |o, _| margin::build(o)),
+    ("Perceptron", |o, _| margin::build(o)),
+    ("PassiveAggressiveClassifier", |o, _| margin::build(o)),
+    ("PLSRegression", |o, _| pls::build(o)),
+    ("KernelRidge", |o, _| kernel_ridge::build(o)),
 ];
 
 /// The fitted `coef_` and `intercept_` of a linear model, as `n_outputs × n_features` plus one

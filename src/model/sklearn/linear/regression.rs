@@ -21,10 +21,24 @@ pub struct LinearRegressor {
 
 pub fn build(obj: ObjView<'_>) -> Result<Estimator, LoadError> {
     let core = LinearCore::from_obj(&obj)?;
-    if obj.class_name() == "SGDRegressor" && core.n_outputs() != 1 {
+    let single = [
+        "SGDRegressor",
+        "HuberRegressor",
+        "QuantileRegressor",
+        "BayesianRidge",
+        "ARDRegression",
+        "PassiveAggressiveRegressor",
+        "LassoCV",
+        "ElasticNetCV",
+    ];
+    if single.contains(&obj.class_name()) && core.n_outputs() != 1 {
         return Err(obj.error(
             "coef_",
-            format!("SGDRegressor has one output, found {}", core.n_outputs()),
+            format!(
+                "{} has one output, found {}",
+                obj.class_name(),
+                core.n_outputs()
+            ),
         ));
     }
     Ok(Estimator::Predictor(Box::new(LinearRegressor {

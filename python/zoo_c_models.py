@@ -1,0 +1,104 @@
+"""The models behind tests/fixtures/zoo-c/ (issue 9, part C): more linear and discriminant models, more
+preprocessing, and ensembles of other estimators. Small, seeded, fitted on scikit-learn's toy datasets.
+
+Each fixture predicts on training rows, held-out rows and perturbed rows (plus NaN rows where the estimator
+accepts them). Classes that only some scikit-learn versions have are switched on by trying, never faked.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import sklearn
+from sklearn import cross_decomposition, discriminant_analysis, kernel_ridge, linear_model
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+
+from fixture_models import CANCER, DIABETES, IRIS, WINE, Fixture, split
+
+V = tuple(int(p) for p in sklearn.__version__.split(".")[:2])
+warnings.filterwarnings("ignore")
+
+
+def rows(est_X, Xte, seed=7, n_train=6):
+    """Training rows, held-out rows and perturbed held-out rows."""
+    rng = np.random.default_rng(seed)
+    Xte = np.asarray(Xte, dtype=float)
+    pert = Xte[:6] * (1 + rng.normal(0, 0.05, Xte[:6].shape)) + rng.normal(0, 0.1, Xte[:6].shape)
+    return np.vstack([np.asarray(est_X, dtype=float)[:n_train], Xte, pert])
+
+
+def scaled(est):
+    return Pipeline([("scale", StandardScaler()), ("est", est)])
+
+
+def linear_fixtures():
+    out = []
+    lm = linear_model
+    X, y = DIABETES
+    Xtr, Xte, ytr, _ = split(X, y)
+    Xin = rows(Xtr, Xte)
+    regs = [
+        ("ridge_cv", lm.RidgeCV(alphas=[0.1, 1.0, 10.0])),
+        ("lasso_cv", lm.LassoCV(cv=3, random_state=0)),
+        ("elastic_net_cv", lm.ElasticNetCV(cv=3, l1_ratio=[0.2, 0.8], random_state=0)),
+        ("huber", lm.HuberRegressor(max_iter=500)),
+        ("quantile", lm.QuantileRegressor(quantile=0.7, alpha=0.01, solver="highs")),
+        ("bayesian_ridge", lm.BayesianRidge()),
+        ("ard", lm.ARDRegression()),
+        ("passive_aggressive_regressor", lm.PassiveAggressiveRegressor(random_state=0)),
+    ]
+    for name, est in regs:
+        out.append(Fixture(name, scaled(est).fit(Xtr, ytr), Xin, f"StandardScaler + {type(est).__name__}, diabetes"))
+    out.append(Fixture("ridge_cv_bare", lm.RidgeCV().fit(Xtr, ytr), Xin, "bare RidgeCV"))
+    y2 = np.column_stack([ytr, ytr * 0.3 + Xtr[:, 1] * 50])
+    out.append(Fixture("ridge_cv_multioutput", lm.RidgeCV().fit(Xtr, y2), Xin, "RidgeCV with two targets"))
+    ypos = ytr / 100.0
+    for name, est in [("poisson", lm.PoissonRegressor(alpha=0.1)), ("gamma", lm.GammaRegressor(alpha=0.1)),
+                      ("tweedie_15", lm.TweedieRegressor(power=1.5, alpha=0.1)),
+                      ("tweedie_0", lm.TweedieRegressor(power=0, alpha=0.1)),
+                      ("tweedie_identity", lm.TweedieRegressor(power=1, link="identity", alpha=0.1))]:
+        out.append(Fixture(name, scaled(est).fit(Xtr, ypos), Xin, f"StandardScaler + {name} GLM (y / 100)"))
+    out.append(Fixture("pls", cross_decomposition.PLSRegression(n_components=3).fit(Xtr[:60], ytr[:60]), Xin,
+                       "PLSRegression(3 components), diabetes"))
+    out.append(Fixture("pls_multi", cross_decomposition.PLSRegression(n_components=2, scale=False).fit(Xtr[:60], y2[:60]),
+                       Xin, "PLSRegression(scale=False) with two targets"))
+    Xk, yk = Xtr[:60, :5], ytr[:60]
+    Xkin = rows(Xk, Xte[:, :5])
+    for kernel, kw in [("linear", {}), ("poly", {"degree": 2, "gamma": 0.5}), ("rbf", {"gamma": 2.0}),
+                       ("sigmoid", {"gamma": 0.5, "coef0": 0.2}), ("laplacian", {}), ("cosine", {})]:
+        out.append(Fixture(f"kernel_ridge_{kernel}", kernel_ridge.KernelRidge(alpha=0.5, kernel=kernel, **kw)
+                           .fit(Xk, yk), Xkin, f"KernelRidge(kernel={kernel!r})"))
+    out.append(Fixture("kernel_ridge_rbf_multi", kernel_ridge.KernelRidge(kernel="rbf").fit(Xk, y2[:60]), Xkin,
+                       "KernelRidge rbf, default gamma, two targets"))
+
+    for data, tag in [(CANCER, "binary"), (IRIS, "multiclass")]:
+        X, y = data
+        Xtr, Xte, ytr, _ = split(X, y)
+        Xin = rows(Xtr, Xte)
+        clfs = [
+            ("ridge_classifier", lm.RidgeClassifier()),
+            ("ridge_classifier_cv", lm.RidgeClassifierCV()),
+            ("perceptron", lm.Perceptron(random_state=0)),
+            ("passive_aggressive_classifier", lm.PassiveAggressiveClassifier(random_state=0)),
+            ("logreg_cv", lm.LogisticRegressionCV(cv=3, max_iter=500)),
+            ("lda", discriminant_analysis.LinearDiscriminantAnalysis()),
+            ("lda_lsqr", discriminant_analysis.LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto")),
+            ("qda", discriminant_analysis.QuadraticDiscriminantAnalysis(reg_param=0.1)),
+        ]
+        for name, est in clfs:
+            out.append(Fixture(f"{name}_{tag}", scaled(est).fit(Xtr, ytr), Xin,
+                               f"StandardScaler + {type(est).__name__}, {tag}"))
+    X, y = WINE
+    Xtr, Xte, ytr, _ = split(X, y)
+    ys = np.array(["a", "b", "c"], dtype=object)[ytr]
+    out.append(Fixture("qda_wine_strings", discriminant_analysis.QuadraticDiscriminantAnalysis(reg_param=0.01)
+                       .fit(Xtr, ys), rows(Xtr, Xte), "bare QDA with string labels, wine"))
+    out.append(Fixture("ridge_classifier_strings", lm.RidgeClassifier().fit(Xtr, ys), rows(Xtr, Xte),
+                       "bare RidgeClassifier with string labels, wine"))
+    return out
+
+
+def all_fixtures():
+    return linear_fixtures()
