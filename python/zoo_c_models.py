@@ -12,6 +12,7 @@ import warnings
 import numpy as np
 import sklearn
 from sklearn import cross_decomposition, discriminant_analysis, kernel_ridge, linear_model
+from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -100,5 +101,70 @@ def linear_fixtures():
     return out
 
 
+def preprocessing_fixtures():
+    from sklearn import decomposition, preprocessing as pp
+    from sklearn.compose import ColumnTransformer
+    out = []
+    X, y = DIABETES
+    Xtr, Xte, ytr, _ = split(X, y)
+    Xin = rows(Xtr, Xte)
+    Xpos = np.abs(Xtr) * 10 + 0.1
+    Xpos_in = np.abs(Xin) * 10 + 0.1
+    reg = linear_model.Ridge(alpha=0.1)
+
+    def pipe(*steps):
+        return Pipeline([(f"s{i}", s) for i, s in enumerate(steps)] + [("reg", clone(reg))])
+
+    cases = [
+        ("pca", pipe(decomposition.PCA(n_components=5)), Xin),
+        ("pca_whiten", pipe(decomposition.PCA(n_components=4, whiten=True)), Xin),
+        ("truncated_svd", pipe(decomposition.TruncatedSVD(n_components=3, random_state=0)), Xin),
+        ("poly2", pipe(pp.PolynomialFeatures(2)), Xin),
+        ("poly3_interaction", pipe(pp.PolynomialFeatures(3, interaction_only=True, include_bias=False)), Xin),
+        ("poly_min_degree", pipe(pp.PolynomialFeatures((2, 3))), Xin),
+        ("normalizer_l1", pipe(pp.Normalizer("l1")), Xin),
+        ("normalizer_l2", pipe(pp.Normalizer()), Xin),
+        ("normalizer_max", pipe(pp.Normalizer("max")), Xin),
+        ("binarizer", pipe(pp.Binarizer(threshold=0.01)), Xin),
+        ("function_log1p", pipe(pp.FunctionTransformer(np.log1p), pp.StandardScaler()), Xpos_in),
+        ("function_sqrt_validate", pipe(pp.FunctionTransformer(np.sqrt, validate=True)), Xpos_in),
+        ("function_abs_square", pipe(pp.FunctionTransformer(np.abs), pp.FunctionTransformer(np.square)), Xin),
+        ("power_yeo_johnson", pipe(pp.PowerTransformer()), Xin * 30),
+        ("power_yeo_johnson_raw", pipe(pp.PowerTransformer(standardize=False)), Xin * 30),
+        ("power_box_cox", pipe(pp.PowerTransformer(method="box-cox")), Xpos_in),
+        ("quantile_uniform", pipe(pp.QuantileTransformer(n_quantiles=40)), Xin),
+        ("kbins_ordinal", pipe(pp.KBinsDiscretizer(n_bins=4, encode="ordinal")), Xin),
+        ("kbins_onehot", pipe(pp.KBinsDiscretizer(n_bins=3, encode="onehot-dense", strategy="uniform")), Xin),
+        ("kbins_onehot_sparse", pipe(pp.KBinsDiscretizer(n_bins=3, strategy="kmeans")), Xin),
+    ]
+    for name, model, inputs in cases:
+        fit_X = Xpos if inputs is Xpos_in else (Xtr * 30 if name.startswith("power_yeo") else Xtr)
+        try:
+            model.fit(fit_X, ytr)
+        except (TypeError, ValueError) as e:  # an option this version does not have
+            print(f"skip {name}: {e}")
+            continue
+        out.append(Fixture(name, model, inputs, f"{[type(s).__name__ for _, s in model.steps]}, diabetes"))
+    nan_in = np.vstack([Xin, Xin[:3]])
+    nan_in[-3, 0] = np.nan
+    nan_in[-2, :] = np.nan
+    nan_in[-1, 2] = np.nan
+    from sklearn.impute import SimpleImputer
+    for name, t in [("power_nan", pp.PowerTransformer()), ("quantile_nan", pp.QuantileTransformer(n_quantiles=30))]:
+        m = Pipeline([("t", t), ("imp", SimpleImputer()), ("reg", clone(reg))]).fit(Xtr * 30, ytr)
+        out.append(Fixture(name, m, nan_in * 30, f"{type(t).__name__} with NaN passing through to SimpleImputer"))
+    ct = ColumnTransformer([("pca", decomposition.PCA(2), [0, 1, 2, 3]), ("poly", pp.PolynomialFeatures(2), [4, 5]),
+                            ("log", pp.FunctionTransformer(np.exp), [6]), ("bins", pp.KBinsDiscretizer(3), [7, 8])],
+                           remainder=pp.Normalizer())
+    out.append(Fixture("column_transformer_mix", Pipeline([("ct", ct), ("reg", clone(reg))]).fit(Xtr, ytr), Xin,
+                       "ColumnTransformer of PCA, PolynomialFeatures, FunctionTransformer(exp), KBins, Normalizer"))
+    X, y = IRIS
+    Xtr, Xte, ytr, _ = split(X, y)
+    clf = Pipeline([("poly", pp.PolynomialFeatures(2)), ("scale", pp.StandardScaler()),
+                    ("clf", linear_model.LogisticRegression(max_iter=1000))]).fit(Xtr, ytr)
+    out.append(Fixture("poly_logreg_iris", clf, rows(Xtr, Xte), "PolynomialFeatures + LogisticRegression, iris"))
+    return out
+
+
 def all_fixtures():
-    return linear_fixtures()
+    return linear_fixtures() + preprocessing_fixtures()

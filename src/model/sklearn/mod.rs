@@ -12,6 +12,7 @@ pub mod impute;
 pub mod linear;
 pub mod math;
 pub mod pipeline;
+pub mod preprocessing;
 pub mod scalers;
 pub mod search;
 pub mod support;
@@ -47,6 +48,7 @@ pub type Entry = (&'static str, Builder);
 pub const FAMILIES: &[(&str, &[Entry])] = &[
     ("Composition", COMPOSITION),
     ("Preprocessing", PREPROCESSING),
+    ("Feature transforms", preprocessing::CLASSES),
     ("Linear models", linear::CLASSES),
     ("Discriminant analysis", discriminant::CLASSES),
     ("Trees and forests", TREES),

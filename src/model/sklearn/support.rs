@@ -189,7 +189,8 @@ pub fn require_finite(
 }
 
 /// Is `v` a `FunctionTransformer(func=None)` (the identity)? scikit-learn ≥ 1.4 stores fitted
-/// ColumnTransformer passthrough entries this way; one with a custom function is refused.
+/// ColumnTransformer passthrough entries this way; one with an allow-listed numpy ufunc is not the
+/// identity (the registry builds it), one with any other custom function is refused.
 pub fn is_identity_function_transformer(heap: &Heap, v: &Value) -> Result<bool, LoadError> {
     let Ok(ft) = heap.estimator(v) else {
         return Ok(false);
@@ -199,6 +200,8 @@ pub fn is_identity_function_transformer(heap: &Heap, v: &Value) -> Result<bool, 
     }
     match ft.get("func") {
         None | Some(Value::None) => Ok(true),
+        // An allow-listed numpy ufunc: the registry's FunctionTransformer builder serves it.
+        Some(f) if super::preprocessing::function::ufunc(heap, f).is_some() => Ok(false),
         Some(f) => Err(ft.error(
             "func",
             format!(
