@@ -166,5 +166,70 @@ def preprocessing_fixtures():
     return out
 
 
+def ensemble_fixtures():
+    from sklearn import ensemble as en, preprocessing as pp
+    from sklearn.compose import TransformedTargetRegressor
+    from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+    out = []
+    lm = linear_model
+    for data, tag in [(CANCER, "binary"), (IRIS, "multiclass")]:
+        X, y = data
+        Xtr, Xte, ytr, _ = split(X, y)
+        Xin = rows(Xtr, Xte)
+        ys = np.array(["setosa", "versicolor", "virginica", "x"], dtype=object)[ytr]
+
+        def base():
+            return [("lr", scaled(lm.LogisticRegression(max_iter=500))),
+                    ("tree", DecisionTreeClassifier(max_depth=3, random_state=0)),
+                    ("lda", discriminant_analysis.LinearDiscriminantAnalysis())]
+        cases = [
+            ("voting_soft", en.VotingClassifier(base(), voting="soft")),
+            ("voting_soft_weights", en.VotingClassifier(base(), voting="soft", weights=[2, 1, 0.5])),
+            ("voting_hard", en.VotingClassifier(base() + [("sgd", scaled(lm.SGDClassifier(random_state=0)))])),
+            ("voting_hard_weights_drop", en.VotingClassifier(base() + [("x", "drop")], weights=[1, 2, 1, 5])),
+            ("stacking", en.StackingClassifier(base(), cv=3)),
+            ("stacking_passthrough_predict", en.StackingClassifier(
+                [("tree", DecisionTreeClassifier(max_depth=2, random_state=0)), ("x", "drop"),
+                 ("ridge", lm.RidgeClassifier())], stack_method="predict", passthrough=True, cv=3,
+                final_estimator=lm.LogisticRegression(max_iter=1000))),
+            ("bagging_tree", en.BaggingClassifier(DecisionTreeClassifier(max_depth=3), n_estimators=5,
+                                                  max_features=0.6, bootstrap_features=True, random_state=0)),
+            ("bagging_perceptron_vote", en.BaggingClassifier(lm.Perceptron(random_state=0), n_estimators=4,
+                                                             max_samples=0.5, random_state=1)),
+            ("adaboost", en.AdaBoostClassifier(DecisionTreeClassifier(max_depth=1), n_estimators=8, random_state=0)),
+        ]
+        if V < (1, 6):
+            cases.append(("adaboost_samme_r", en.AdaBoostClassifier(n_estimators=6, algorithm="SAMME.R", random_state=0)))
+            cases[-2] = ("adaboost", en.AdaBoostClassifier(n_estimators=8, algorithm="SAMME", random_state=0))
+        for name, est in cases:
+            yy = ys if tag == "multiclass" and "hard" in name else ytr
+            out.append(Fixture(f"{name}_{tag}", est.fit(Xtr, yy), Xin, f"{type(est).__name__} ({name}), {tag}"))
+    X, y = DIABETES
+    Xtr, Xte, ytr, _ = split(X, y)
+    Xin = rows(Xtr, Xte)
+    regs = [
+        ("voting_regressor", en.VotingRegressor([("lr", lm.LinearRegression()), ("kr", kernel_ridge.KernelRidge(kernel="rbf")),
+                                                 ("tree", DecisionTreeRegressor(max_depth=3, random_state=0))])),
+        ("voting_regressor_weights", en.VotingRegressor([("lr", lm.LinearRegression()), ("x", "drop"),
+                                                         ("ridge", lm.Ridge())], weights=[1, 3, 2])),
+        ("stacking_regressor", en.StackingRegressor([("lr", lm.LinearRegression()),
+                                                     ("tree", DecisionTreeRegressor(max_depth=3, random_state=0))],
+                                                    final_estimator=lm.RidgeCV(), cv=3)),
+        ("stacking_regressor_passthrough", en.StackingRegressor([("pls", cross_decomposition.PLSRegression(2)),
+                                                                 ("hub", scaled(lm.HuberRegressor(max_iter=500)))],
+                                                                passthrough=True, cv=3)),
+        ("bagging_regressor", en.BaggingRegressor(DecisionTreeRegressor(max_depth=4), n_estimators=5,
+                                                  max_features=0.7, random_state=0)),
+        ("adaboost_regressor", en.AdaBoostRegressor(DecisionTreeRegressor(max_depth=3), n_estimators=7, random_state=0)),
+        ("ttr_scaler", TransformedTargetRegressor(regressor=lm.Ridge(), transformer=pp.StandardScaler())),
+        ("ttr_minmax", TransformedTargetRegressor(regressor=scaled(lm.Lasso(alpha=0.01)), transformer=pp.MinMaxScaler())),
+        ("ttr_log", TransformedTargetRegressor(regressor=lm.LinearRegression(), func=np.log, inverse_func=np.exp)),
+        ("ttr_sqrt", TransformedTargetRegressor(regressor=lm.BayesianRidge(), func=np.sqrt, inverse_func=np.square)),
+    ]
+    for name, est in regs:
+        out.append(Fixture(name, est.fit(Xtr, ytr), Xin, f"{type(est).__name__} ({name}), diabetes"))
+    return out
+
+
 def all_fixtures():
-    return linear_fixtures() + preprocessing_fixtures()
+    return linear_fixtures() + preprocessing_fixtures() + ensemble_fixtures()

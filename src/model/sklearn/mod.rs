@@ -5,6 +5,7 @@ pub mod column_transformer;
 pub mod discriminant;
 pub mod dummy;
 pub mod encoders;
+pub mod ensemble;
 pub mod forest;
 pub mod gradient_boosting;
 pub mod hist_gradient_boosting;
@@ -54,6 +55,7 @@ pub const FAMILIES: &[(&str, &[Entry])] = &[
     ("Trees and forests", TREES),
     ("Boosting", BOOSTING),
     ("Baselines", dummy::CLASSES),
+    ("Ensembles of estimators", ensemble::CLASSES),
 ];
 
 const COMPOSITION: &[Entry] = &[

@@ -1,0 +1,23 @@
+//! Ensembles of other estimators: voting, stacking, bagging, AdaBoost and the target-transforming
+//! wrapper. Each builds its children through the registry (`child::Child`), so any registered
+//! estimator or pipeline may sit inside.
+
+mod adaboost;
+mod bagging;
+pub mod child;
+mod stacking;
+mod target;
+mod voting;
+
+/// The ensemble classes this family registers.
+pub const CLASSES: &[super::Entry] = &[
+    ("VotingClassifier", voting::build),
+    ("VotingRegressor", voting::build),
+    ("StackingClassifier", stacking::build),
+    ("StackingRegressor", stacking::build),
+    ("BaggingClassifier", bagging::build),
+    ("BaggingRegressor", bagging::build),
+    ("AdaBoostClassifier", adaboost::build),
+    ("AdaBoostRegressor", adaboost::build),
+    ("TransformedTargetRegressor", target::build),
+];
