@@ -79,6 +79,12 @@ const SEEDS: &[Seed] = &[
     model("sklearn-1.9.1/column_transformer_bool_mask.pkl"),
     model("sklearn-1.9.1/pipeline_nested.pkl"),
     model("sklearn-1.9.1/grid_search_logreg.pkl"),
+    // Issue 9 part C: more linear models, discriminant analysis, feature transforms, ensembles.
+    model("zoo-c/sklearn-1.9.1/kernel_ridge_poly.pkl"),
+    model("zoo-c/sklearn-1.9.1/qda_multiclass.pkl"),
+    model("zoo-c/sklearn-1.9.1/function_log1p.pkl"),
+    model("zoo-c/sklearn-1.9.1/kbins_onehot.pkl"),
+    model("zoo-c/sklearn-1.9.1/stacking_binary.pkl"),
 ];
 
 fn read_seed(path: &str) -> Vec<u8> {

@@ -117,7 +117,7 @@ impl Predictor for AdaBoost {
         for (i, c) in self.children.iter().enumerate() {
             let out = c.predict(x)?;
             if *real {
-                let mut p = child::proba(out, &self.who(i))?;
+                let mut p = child::proba_k(out, k, &self.who(i))?;
                 p.mapv_inplace(|v| v.max(f64::EPSILON).ln());
                 for (mut row, prow) in pred.axis_iter_mut(Axis(0)).zip(p.axis_iter(Axis(0))) {
                     let s: f64 = prow.sum();
@@ -129,7 +129,7 @@ impl Predictor for AdaBoost {
                 let w = self.weights[i];
                 let other = -1.0 / (kf - 1.0) * w;
                 for (r, j) in child::labels(out, &self.who(i))?.into_iter().enumerate() {
-                    for c in 0..k {
+                    for c in 0..k.min(pred.ncols()) {
                         pred[[r, c]] += if c == j { w } else { other };
                     }
                 }

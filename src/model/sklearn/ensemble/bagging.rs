@@ -58,29 +58,30 @@ pub fn build(obj: ObjView<'_>, depth: usize) -> Result<Estimator, LoadError> {
                     format!("entry {i} names a column outside 0..{n_features}"),
                 )
             })?;
-        let seen =
-            match &classes {
-                None => Vec::new(),
-                Some(c) => {
-                    let kc = kid.classes().unwrap_or_else(|| Arc::from(Vec::new()));
-                    let idx: Option<Vec<usize>> = kc
-                        .iter()
-                        .map(|l| match l {
-                            Label::Int(v) => usize::try_from(*v).ok().filter(|&v| v < c.len()),
-                            _ => None,
-                        })
-                        .collect();
-                    match idx {
-                        Some(idx) if !idx.is_empty() => idx,
-                        _ => return Err(obj.error(
+        let seen = match &classes {
+            None => Vec::new(),
+            Some(c) => {
+                let kc = kid.classes().unwrap_or_else(|| Arc::from(Vec::new()));
+                let idx: Option<Vec<usize>> = kc
+                    .iter()
+                    .map(|l| match l {
+                        Label::Int(v) => usize::try_from(*v).ok().filter(|&v| v < c.len()),
+                        _ => None,
+                    })
+                    .collect();
+                match idx {
+                    Some(idx) if !idx.is_empty() => idx,
+                    _ => {
+                        return Err(obj.error(
                             "estimators_",
                             format!(
                                 "estimator {i} is not a classifier of the label-encoded classes"
                             ),
-                        )),
+                        ))
                     }
                 }
-            };
+            }
+        };
         out.push((kid, cols, seen));
     }
     Ok(Estimator::Predictor(Box::new(Bagging {
@@ -104,7 +105,13 @@ impl Predictor for Bagging {
                 )?;
                 sum = Some(match sum {
                     None => v,
-                    Some(s) => s + v,
+                    Some(s) if s.dim() == v.dim() => s + v,
+                    Some(_) => {
+                        return Err(PredictError::Unsupported(format!(
+                            "{} estimator {i} gave a different number of outputs",
+                            self.class
+                        )))
+                    }
                 });
             }
             let values = sum.unwrap_or_else(|| Array2::zeros((x.nrows(), 1))) / n;

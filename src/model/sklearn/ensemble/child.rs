@@ -116,13 +116,26 @@ pub fn labels(out: Output, who: &str) -> Result<Vec<usize>, PredictError> {
     }
 }
 
-/// The values of a regressor's output (rows × outputs).
+/// The values of a regressor's output (rows × outputs, at least one output).
 pub fn values(out: Output, who: &str) -> Result<Array2<f64>, PredictError> {
     match out {
-        Output::Regression { values } => Ok(values),
+        Output::Regression { values } if values.ncols() > 0 => Ok(values),
         _ => Err(PredictError::Unsupported(format!(
             "{who} is not a regressor"
         ))),
+    }
+}
+
+/// Probabilities that must be rows × `k`.
+pub fn proba_k(out: Output, k: usize, who: &str) -> Result<Array2<f64>, PredictError> {
+    let p = proba(out, who)?;
+    if p.ncols() == k {
+        Ok(p)
+    } else {
+        Err(PredictError::Unsupported(format!(
+            "{who} gave {} probability columns for {k} classes",
+            p.ncols()
+        )))
     }
 }
 

@@ -162,7 +162,7 @@ impl Predictor for Voting {
                 .children
                 .iter()
                 .enumerate()
-                .map(|(i, c)| child::proba(c.predict(x)?, &who(i)))
+                .map(|(i, c)| child::proba_k(c.predict(x)?, classes.len(), &who(i)))
                 .collect::<Result<Vec<_>, PredictError>>()?;
             let p = average(parts, self.weights.as_deref());
             return Ok(Output::Classification {
