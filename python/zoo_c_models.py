@@ -201,8 +201,21 @@ def ensemble_fixtures():
         if V < (1, 6):
             cases.append(("adaboost_samme_r", en.AdaBoostClassifier(n_estimators=6, algorithm="SAMME.R", random_state=0)))
             cases[-2] = ("adaboost", en.AdaBoostClassifier(n_estimators=8, algorithm="SAMME", random_state=0))
+        from sklearn.calibration import CalibratedClassifierCV
+        cases += [
+            ("calibrated_sigmoid_logreg", CalibratedClassifierCV(scaled(lm.LogisticRegression(max_iter=500)), cv=3)),
+            ("calibrated_isotonic_tree", CalibratedClassifierCV(DecisionTreeClassifier(max_depth=3, random_state=0),
+                                                                method="isotonic", cv=3)),
+            ("calibrated_isotonic_ridge_noensemble", CalibratedClassifierCV(lm.RidgeClassifier(), method="isotonic",
+                                                                            cv=3, ensemble=False)),
+            ("calibrated_sigmoid_qda", CalibratedClassifierCV(discriminant_analysis.QuadraticDiscriminantAnalysis(
+                reg_param=0.1), cv=2)),
+            ("stacking_decision_function", en.StackingClassifier(
+                [("svm_like", scaled(lm.SGDClassifier(random_state=0))), ("lda", discriminant_analysis.LinearDiscriminantAnalysis())],
+                stack_method="decision_function", cv=3)),
+        ]
         for name, est in cases:
-            yy = ys if tag == "multiclass" and "hard" in name else ytr
+            yy = ys if tag == "multiclass" and ("hard" in name or "calibrated" in name) else ytr
             out.append(Fixture(f"{name}_{tag}", est.fit(Xtr, yy), Xin, f"{type(est).__name__} ({name}), {tag}"))
     X, y = DIABETES
     Xtr, Xte, ytr, _ = split(X, y)

@@ -358,12 +358,12 @@ fn ensembles_refuse_inconsistent_children_at_load() {
     );
     assert!(refused(&g, &v).contains("label-encoded"));
 
-    // Stacking on decision_function is refused by name.
+    // A stack method other than predict_proba, predict and (where computed) decision_function.
     let mut g = G::new();
     let a = tree_stump(&mut g);
     let fin = tree_stump(&mut g);
     let ests = g.list(vec![a]);
-    let meth = g.list(vec![s("decision_function")]);
+    let meth = g.list(vec![s("predict_log_proba")]);
     let classes = g.i64s(&[2], &[3, 4]);
     let st = g.est(
         "sklearn.ensemble._stacking",
@@ -377,7 +377,7 @@ fn ensembles_refuse_inconsistent_children_at_load() {
     );
     let err = refused(&g, &st);
     assert!(
-        err.contains("StackingClassifier.stack_method_") && err.contains("decision_function"),
+        err.contains("StackingClassifier.stack_method_") && err.contains("predict_log_proba"),
         "{err}"
     );
 

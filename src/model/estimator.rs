@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use ndarray::ArrayView2;
+use ndarray::{Array2, ArrayView2};
 
 use super::data::{Batch, Label, Output};
 use super::error::PredictError;
@@ -26,6 +26,19 @@ pub trait Predictor: Send + Sync + std::fmt::Debug {
     fn classes(&self) -> Option<Arc<[Label]>>;
     /// What `inspect` shows.
     fn summary(&self) -> Summary;
+    /// Does [`Predictor::decision_function`] answer (scikit-learn's `decision_function`)?
+    fn has_decision_function(&self) -> bool {
+        false
+    }
+    /// scikit-learn's `decision_function`: rows × 1 for a binary classifier (its 1-d output), rows ×
+    /// classes otherwise. Only called when [`Predictor::has_decision_function`] is true.
+    fn decision_function(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>, PredictError> {
+        let _ = x;
+        Err(PredictError::Unsupported(format!(
+            "{} has no decision_function here",
+            self.summary().class
+        )))
+    }
 }
 
 /// A description of an estimator for `inspect`: its class, a few key facts, and its children.

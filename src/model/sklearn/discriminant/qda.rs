@@ -106,8 +106,9 @@ pub fn build(obj: ObjView<'_>) -> Result<Estimator, LoadError> {
     })))
 }
 
-impl Predictor for Qda {
-    fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Output, PredictError> {
+impl Qda {
+    /// `_decision_function`: the per-class log posteriors (rows × classes).
+    fn scores(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>, PredictError> {
         support::check_width(self.n_features, x.ncols())?;
         support::require_finite(
             x,
@@ -126,6 +127,28 @@ impl Predictor for Qda {
                 scores[[r, c]] = -0.5 * (norm2 + m.log_det) + m.log_prior;
             }
         }
+        Ok(scores)
+    }
+}
+
+impl Predictor for Qda {
+    fn has_decision_function(&self) -> bool {
+        true
+    }
+
+    fn decision_function(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>, PredictError> {
+        let s = self.scores(x)?;
+        if s.ncols() == 2 {
+            Ok(Array2::from_shape_fn((s.nrows(), 1), |(r, _)| {
+                s[[r, 1]] - s[[r, 0]]
+            }))
+        } else {
+            Ok(s)
+        }
+    }
+
+    fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Output, PredictError> {
+        let scores = self.scores(x)?;
         let predicted = scores.axis_iter(Axis(0)).map(argmax).collect();
         let mut proba = scores;
         for mut row in proba.axis_iter_mut(Axis(0)) {

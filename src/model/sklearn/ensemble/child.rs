@@ -79,6 +79,22 @@ impl Child {
         }
     }
 
+    pub fn has_decision_function(&self) -> bool {
+        self.predictor.has_decision_function()
+    }
+
+    /// The predictor's decision function, after the transforms.
+    pub fn decision_function(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>, PredictError> {
+        match &self.transform {
+            None => self.predictor.decision_function(x),
+            Some(t) => {
+                let out = t.transform(&Batch::numeric(x.to_owned()))?;
+                let values = out.require_numeric("the final estimator")?;
+                self.predictor.decision_function(values)
+            }
+        }
+    }
+
     pub fn classes(&self) -> Option<Arc<[Label]>> {
         self.predictor.classes()
     }

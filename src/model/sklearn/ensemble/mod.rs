@@ -4,6 +4,7 @@
 
 mod adaboost;
 mod bagging;
+mod calibration;
 pub mod child;
 mod stacking;
 mod target;
@@ -20,4 +21,5 @@ pub const CLASSES: &[super::Entry] = &[
     ("AdaBoostClassifier", adaboost::build),
     ("AdaBoostRegressor", adaboost::build),
     ("TransformedTargetRegressor", target::build),
+    ("CalibratedClassifierCV", calibration::build),
 ];

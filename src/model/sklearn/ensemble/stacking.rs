@@ -18,6 +18,7 @@ use crate::model::value::{ObjView, Value};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Method {
     Proba,
+    Decision,
     Predict,
 }
 
@@ -59,11 +60,14 @@ pub fn build(obj: ObjView<'_>, depth: usize) -> Result<Estimator, LoadError> {
         let method = match m {
             Value::Str(s) if &**s == "predict_proba" && classifier => Method::Proba,
             Value::Str(s) if &**s == "predict" => Method::Predict,
+            Value::Str(s) if &**s == "decision_function" && kid.has_decision_function() => {
+                Method::Decision
+            }
             other => {
                 return Err(obj.error(
                     "stack_method_",
                     format!(
-                        "entry {i} is {}; supported: 'predict_proba' and 'predict' ('decision_function' is not)",
+                        "entry {i} is {}; supported: 'predict_proba', 'predict', and 'decision_function' for linear and discriminant classifiers",
                         obj.heap.describe(other)
                     ),
                 ))
@@ -114,6 +118,10 @@ impl Stacking {
         let mut parts: Vec<Array2<f64>> = Vec::new();
         for (i, (kid, method)) in self.children.iter().enumerate() {
             let who = format!("{} estimator {i}", self.class);
+            if *method == Method::Decision {
+                parts.push(kid.decision_function(x)?);
+                continue;
+            }
             let out = kid.predict(x)?;
             parts.push(match (method, &out) {
                 (Method::Proba, _) => {
@@ -125,7 +133,7 @@ impl Stacking {
                     }
                 }
                 (
-                    Method::Predict,
+                    _,
                     Output::Classification {
                         classes, predicted, ..
                     },
@@ -135,7 +143,7 @@ impl Stacking {
                         _ => predicted[r] as f64,
                     }
                 }),
-                (Method::Predict, Output::Regression { .. }) => child::values(out, &who)?,
+                (_, Output::Regression { .. }) => child::values(out, &who)?,
             });
         }
         if self.passthrough {
@@ -179,10 +187,10 @@ impl Predictor for Stacking {
         for (i, (c, m)) in self.children.iter().enumerate() {
             let name = format!(
                 "estimators_[{i}] {}",
-                if *m == Method::Proba {
-                    "predict_proba"
-                } else {
-                    "predict"
+                match m {
+                    Method::Proba => "predict_proba",
+                    Method::Decision => "decision_function",
+                    Method::Predict => "predict",
                 }
             );
             s = s.child(name, c.summary());

@@ -172,6 +172,14 @@ impl Predictor for LinearClassifier {
         Some(Arc::clone(&self.classes))
     }
 
+    fn has_decision_function(&self) -> bool {
+        true
+    }
+
+    fn decision_function(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>, PredictError> {
+        self.core.decision(x, &self.class)
+    }
+
     fn summary(&self) -> Summary {
         let mut s = Summary::new(&self.class)
             .detail("n_features", self.core.n_features())

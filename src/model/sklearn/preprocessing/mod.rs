@@ -7,7 +7,7 @@ pub mod function;
 mod kbins;
 mod poly;
 mod power;
-mod quantile;
+pub mod quantile;
 mod simple;
 
 use crate::model::data::Batch;
