@@ -158,6 +158,33 @@ def preprocessing_fixtures():
                            remainder=pp.Normalizer())
     out.append(Fixture("column_transformer_mix", Pipeline([("ct", ct), ("reg", clone(reg))]).fit(Xtr, ytr), Xin,
                        "ColumnTransformer of PCA, PolynomialFeatures, FunctionTransformer(exp), KBins, Normalizer"))
+    try:
+        from sklearn.preprocessing import TargetEncoder
+    except ImportError:
+        TargetEncoder = None
+    if TargetEncoder is not None:
+        from fixture_models import categorical_frame, categorical_queries
+        df, yc = categorical_frame(nan_in_cat=True)
+        dtr, dte = df.iloc[:200], df.iloc[200:]
+        queries = categorical_queries(dte)
+        num = ["age", "income", "noise"]
+        from sklearn.impute import SimpleImputer as Imp
+        for name, target, final in [
+            ("target_encoder_binary", yc[:200], linear_model.LogisticRegression(max_iter=500)),
+            ("target_encoder_continuous", np.asarray(dtr["income"] / 1000.0), linear_model.Ridge()),
+            ("target_encoder_multiclass", np.where(dtr["age"].fillna(40) > 45, "old",
+                                                   np.where(dtr["size"] == "S", "small", "other")),
+             linear_model.LogisticRegression(max_iter=500)),
+        ]:
+            ct = ColumnTransformer([("te", TargetEncoder(random_state=0), ["colour", "size"]),
+                                    ("num", Imp(), num)])
+            try:
+                m = Pipeline([("ct", ct), ("scale", pp.StandardScaler()), ("est", final)]).fit(dtr, target)
+            except ValueError as e:  # multiclass targets came in scikit-learn 1.4
+                print(f"skip {name}: {e}")
+                continue
+            out.append(Fixture(name, m, queries, f"TargetEncoder ({name}) on string columns with NaN and unseen"))
+
     X, y = IRIS
     Xtr, Xte, ytr, _ = split(X, y)
     clf = Pipeline([("poly", pp.PolynomialFeatures(2)), ("scale", pp.StandardScaler()),

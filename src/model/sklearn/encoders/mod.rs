@@ -6,7 +6,7 @@ mod categories;
 mod onehot;
 mod ordinal;
 
-pub use categories::Categories;
+pub use categories::{Categories, Lookup};
 
 use super::support;
 use super::Estimator;

@@ -174,13 +174,15 @@ pub fn build(obj: ObjView<'_>, depth: usize) -> Result<Estimator, LoadError> {
         let decision = match final_class(&obj, est_value) {
             Some(name) if NO_DECISION_FUNCTION.contains(&name) => false,
             _ if estimator.has_decision_function() => true,
-            name => return Err(obj.error(
-                "calibrated_classifiers_",
-                format!(
+            name => {
+                return Err(obj.error(
+                    "calibrated_classifiers_",
+                    format!(
                     "{who} ({}) calibrates a decision_function this worker does not compute for it",
                     name.unwrap_or("?")
                 ),
-            )),
+                ))
+            }
         };
         let est_classes = estimator
             .classes()

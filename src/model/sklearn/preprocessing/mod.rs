@@ -1,6 +1,6 @@
 //! More preprocessing: projections (PCA, TruncatedSVD), feature expansion (PolynomialFeatures),
 //! row and value maps (Normalizer, Binarizer, allow-listed numpy ufuncs in FunctionTransformer),
-//! per-column distribution maps (PowerTransformer, QuantileTransformer) and binning (KBinsDiscretizer).
+//! per-column distribution maps (PowerTransformer, QuantileTransformer) binning (KBinsDiscretizer) and target encoding (TargetEncoder).
 
 mod decomposition;
 pub mod function;
@@ -9,6 +9,7 @@ mod poly;
 mod power;
 pub mod quantile;
 mod simple;
+mod target_encoder;
 
 use crate::model::data::Batch;
 use crate::model::error::PredictError;
@@ -26,6 +27,7 @@ pub const CLASSES: &[super::Entry] = &[
     ("PowerTransformer", |o, d| power::build(o, d)),
     ("QuantileTransformer", |o, _| quantile::build(o)),
     ("KBinsDiscretizer", |o, d| kbins::build(o, d)),
+    ("TargetEncoder", |o, _| target_encoder::build(o)),
 ];
 
 /// The numbers of a batch for a transformer fitted on `n_features` columns; `finite` also refuses
