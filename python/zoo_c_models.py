@@ -133,12 +133,21 @@ def preprocessing_fixtures():
         ("power_yeo_johnson_raw", pipe(pp.PowerTransformer(standardize=False)), Xin * 30),
         ("power_box_cox", pipe(pp.PowerTransformer(method="box-cox")), Xpos_in),
         ("quantile_uniform", pipe(pp.QuantileTransformer(n_quantiles=40)), Xin),
+        ("spline_constant", pipe(pp.SplineTransformer(n_knots=4, degree=3)), Xin * 3),
+        ("spline_linear_quantile", pipe(pp.SplineTransformer(n_knots=5, degree=2, knots="quantile",
+                                                             extrapolation="linear", include_bias=False)), Xin * 3),
+        ("spline_linear_degree1", pipe(pp.SplineTransformer(n_knots=3, degree=1, extrapolation="linear")), Xin * 3),
+        ("spline_continue", pipe(pp.SplineTransformer(n_knots=4, degree=3, extrapolation="continue")), Xin * 3),
+        ("spline_periodic", pipe(pp.SplineTransformer(n_knots=5, degree=3, extrapolation="periodic")), Xin * 3),
+        ("spline_error", pipe(pp.SplineTransformer(n_knots=4, degree=2, extrapolation="error")), Xin[:10]),
         ("kbins_ordinal", pipe(pp.KBinsDiscretizer(n_bins=4, encode="ordinal")), Xin),
         ("kbins_onehot", pipe(pp.KBinsDiscretizer(n_bins=3, encode="onehot-dense", strategy="uniform")), Xin),
         ("kbins_onehot_sparse", pipe(pp.KBinsDiscretizer(n_bins=3, strategy="kmeans")), Xin),
     ]
     for name, model, inputs in cases:
         fit_X = Xpos if inputs is Xpos_in else (Xtr * 30 if name.startswith("power_yeo") else Xtr)
+        if name.startswith("spline") and name != "spline_error":
+            fit_X = Xtr
         try:
             model.fit(fit_X, ytr)
         except (TypeError, ValueError) as e:  # an option this version does not have
@@ -150,7 +159,12 @@ def preprocessing_fixtures():
     nan_in[-2, :] = np.nan
     nan_in[-1, 2] = np.nan
     from sklearn.impute import SimpleImputer
-    for name, t in [("power_nan", pp.PowerTransformer()), ("quantile_nan", pp.QuantileTransformer(n_quantiles=30))]:
+    nan_cases = [("power_nan", pp.PowerTransformer()), ("quantile_nan", pp.QuantileTransformer(n_quantiles=30))]
+    try:
+        nan_cases.append(("spline_nan_zeros", pp.SplineTransformer(n_knots=4, handle_missing="zeros")))
+    except TypeError:  # handle_missing came in a later scikit-learn
+        pass
+    for name, t in nan_cases:
         m = Pipeline([("t", t), ("imp", SimpleImputer()), ("reg", clone(reg))]).fit(Xtr * 30, ytr)
         out.append(Fixture(name, m, nan_in * 30, f"{type(t).__name__} with NaN passing through to SimpleImputer"))
     ct = ColumnTransformer([("pca", decomposition.PCA(2), [0, 1, 2, 3]), ("poly", pp.PolynomialFeatures(2), [4, 5]),

@@ -9,6 +9,7 @@ mod poly;
 mod power;
 pub mod quantile;
 mod simple;
+mod spline;
 mod target_encoder;
 
 use crate::model::data::Batch;
@@ -28,6 +29,7 @@ pub const CLASSES: &[super::Entry] = &[
     ("QuantileTransformer", |o, _| quantile::build(o)),
     ("KBinsDiscretizer", |o, d| kbins::build(o, d)),
     ("TargetEncoder", |o, _| target_encoder::build(o)),
+    ("SplineTransformer", |o, _| spline::build(o)),
 ];
 
 /// The numbers of a batch for a transformer fitted on `n_features` columns; `finite` also refuses
