@@ -251,13 +251,22 @@ def ensemble_fixtures():
                                                                             cv=3, ensemble=False)),
             ("calibrated_sigmoid_qda", CalibratedClassifierCV(discriminant_analysis.QuadraticDiscriminantAnalysis(
                 reg_param=0.1), cv=2)),
+            ("calibrated_temperature_logreg", CalibratedClassifierCV(scaled(lm.LogisticRegression(max_iter=500)),
+                                                                     method="temperature", cv=3)),
+            ("calibrated_temperature_tree", CalibratedClassifierCV(DecisionTreeClassifier(max_depth=3, random_state=0),
+                                                                   method="temperature", cv=3, ensemble=False)),
             ("stacking_decision_function", en.StackingClassifier(
                 [("svm_like", scaled(lm.SGDClassifier(random_state=0))), ("lda", discriminant_analysis.LinearDiscriminantAnalysis())],
                 stack_method="decision_function", cv=3)),
         ]
         for name, est in cases:
             yy = ys if tag == "multiclass" and ("hard" in name or "calibrated" in name) else ytr
-            out.append(Fixture(f"{name}_{tag}", est.fit(Xtr, yy), Xin, f"{type(est).__name__} ({name}), {tag}"))
+            try:
+                est.fit(Xtr, yy)
+            except (ValueError, TypeError) as e:  # an option this version does not have
+                print(f"skip {name}: {e}")
+                continue
+            out.append(Fixture(f"{name}_{tag}", est, Xin, f"{type(est).__name__} ({name}), {tag}"))
     X, y = DIABETES
     Xtr, Xte, ytr, _ = split(X, y)
     Xin = rows(Xtr, Xte)

@@ -12,7 +12,7 @@ use super::child::{self, Child};
 use crate::model::data::{Label, Output};
 use crate::model::error::{LoadError, PredictError};
 use crate::model::estimator::{Predictor, Summary};
-use crate::model::sklearn::linear::math::{argmax, expit};
+use crate::model::sklearn::linear::math::{argmax, expit, softmax_rows};
 use crate::model::sklearn::preprocessing::quantile::interp;
 use crate::model::sklearn::{support, Estimator};
 use crate::model::value::{ObjView, Value};
@@ -110,6 +110,8 @@ struct Calibrated {
     decision: bool,
     /// Per response column: the class index it calibrates, and its calibrator.
     calibrators: Vec<(usize, Calibrator)>,
+    /// `method='temperature'` (scikit-learn ≥ 1.8): softmax of `beta_ · logits` instead.
+    temperature: Option<f64>,
 }
 
 /// A fitted CalibratedClassifierCV.
@@ -157,10 +159,12 @@ pub fn build(obj: ObjView<'_>, depth: usize) -> Result<Estimator, LoadError> {
             .estimator(item)
             .map_err(|e| obj.error("calibrated_classifiers_", e))?;
         let method = cc.opt_str("method").unwrap_or("sigmoid");
-        if method != "sigmoid" && method != "isotonic" {
+        if method != "sigmoid" && method != "isotonic" && method != "temperature" {
             return Err(cc.error(
                 "method",
-                format!("{method:?} is not supported; supported: 'sigmoid', 'isotonic'"),
+                format!(
+                    "{method:?} is not supported; supported: 'sigmoid', 'isotonic', 'temperature'"
+                ),
             ));
         }
         let mut est_value = cc.req("estimator")?;
@@ -188,6 +192,31 @@ pub fn build(obj: ObjView<'_>, depth: usize) -> Result<Estimator, LoadError> {
             .classes()
             .ok_or_else(|| LoadError::model(format!("{who}: a classifier is needed")))?;
         let cal_values = cc.seq("calibrators")?;
+        if method == "temperature" {
+            let [cal] = cal_values else {
+                return Err(cc.error("calibrators", "temperature scaling has one calibrator"));
+            };
+            let t = obj
+                .heap
+                .estimator(cal)
+                .map_err(|e| cc.error("calibrators", e))?;
+            if t.class_name() != "_TemperatureScaling" {
+                return Err(t.error("beta_", "expected a _TemperatureScaling calibrator"));
+            }
+            if est_classes.len() != k {
+                return Err(cc.error(
+                    "estimator",
+                    "temperature scaling needs an estimator fitted on every class",
+                ));
+            }
+            members.push(Calibrated {
+                estimator,
+                decision,
+                calibrators: Vec::new(),
+                temperature: Some(t.f64("beta_")?),
+            });
+            continue;
+        }
         let n_cols = if k == 2 { 1 } else { est_classes.len() };
         if cal_values.len() != n_cols {
             return Err(cc.error(
@@ -210,6 +239,7 @@ pub fn build(obj: ObjView<'_>, depth: usize) -> Result<Estimator, LoadError> {
             estimator,
             decision,
             calibrators,
+            temperature: None,
         });
     }
     Ok(Estimator::Predictor(Box::new(CalibratedCv {
@@ -228,6 +258,9 @@ impl Calibrated {
         };
         if !self.decision && k == 2 && resp.ncols() == 2 {
             resp = resp.slice(ndarray::s![.., 1..]).to_owned();
+        }
+        if let Some(beta) = self.temperature {
+            return temperature(resp, beta, k, self.decision);
         }
         if resp.ncols() != self.calibrators.len() {
             return Err(PredictError::Unsupported(format!(
@@ -259,6 +292,54 @@ impl Calibrated {
         }
         p.mapv_inplace(|v| if v > 1.0 && v <= 1.0 + 1e-5 { 1.0 } else { v });
         Ok(p)
+    }
+}
+
+/// `_TemperatureScaling.predict`: two-class responses become `(-d, d)` logits (probabilities
+/// `(1 - p, p)` first); probabilities (every entry in [0, 1], every row summing to 1 within
+/// `isclose`, judged over the whole batch as scikit-learn does) become `log(p + 1e-12)`; then
+/// `softmax(beta · logits)`.
+fn temperature(
+    resp: Array2<f64>,
+    beta: f64,
+    k: usize,
+    decision: bool,
+) -> Result<Array2<f64>, PredictError> {
+    let n = resp.nrows();
+    let mut logits = if resp.ncols() == 1 {
+        let d = resp.column(0);
+        if decision {
+            Array2::from_shape_fn((n, 2), |(r, c)| if c == 0 { -d[r] } else { d[r] })
+        } else {
+            let probs =
+                Array2::from_shape_fn((n, 2), |(r, c)| if c == 0 { 1.0 - d[r] } else { d[r] });
+            to_logits(probs)
+        }
+    } else {
+        to_logits(resp)
+    };
+    if logits.ncols() != k {
+        return Err(PredictError::Unsupported(format!(
+            "CalibratedClassifierCV: {} logit columns for {k} classes",
+            logits.ncols()
+        )));
+    }
+    logits.mapv_inplace(|v| beta * v);
+    softmax_rows(&mut logits);
+    logits.mapv_inplace(|v| if v > 1.0 && v <= 1.0 + 1e-5 { 1.0 } else { v });
+    Ok(logits)
+}
+
+/// `_convert_to_logits` for a 2-d response with more than one column.
+fn to_logits(resp: Array2<f64>) -> Array2<f64> {
+    let in_unit = resp.iter().all(|&v| (0.0..=1.0).contains(&v));
+    let sums_to_one = resp
+        .axis_iter(Axis(0))
+        .all(|r| (r.sum() - 1.0).abs() <= 1e-8 + 1e-5);
+    if in_unit && sums_to_one {
+        resp.mapv(|p| (p + 1e-12).ln())
+    } else {
+        resp
     }
 }
 
@@ -297,8 +378,9 @@ impl Predictor for CalibratedCv {
                 )
                 .detail(
                     "method",
-                    match m.calibrators.first() {
-                        Some((_, Calibrator::Isotonic { .. })) => "isotonic",
+                    match (m.temperature, m.calibrators.first()) {
+                        (Some(_), _) => "temperature",
+                        (None, Some((_, Calibrator::Isotonic { .. }))) => "isotonic",
                         _ => "sigmoid",
                     },
                 )
