@@ -454,13 +454,20 @@ fn mutated_fixtures_that_load_predict_without_panicking() {
         "adaboost_multiclass",
         "adaboost_regressor",
         "ttr_log",
+        "spline_periodic",
+        "spline_linear_quantile",
+        "target_encoder_multiclass",
+        "calibrated_isotonic_tree_multiclass",
+        "calibrated_temperature_logreg_binary",
     ];
     let mut rng = StdRng::seed_from_u64(0x200c);
     let (mut loaded, mut predicted) = (0, 0);
     for name in names {
         let fx = fixtures::fixture(&format!("zoo-c/sklearn-1.9.1/{name}")).unwrap();
         let bytes = std::fs::read(&fx.model_path).unwrap();
-        let batch = fixtures::batch_from_rows(&fx.manifest.inputs, None).unwrap();
+        let original = load_model_bytes(&bytes, &LoadLimits::default()).unwrap();
+        let names: Option<Vec<String>> = original.feature_names().map(|n| n.to_vec());
+        let batch = fixtures::batch_from_rows(&fx.manifest.inputs, names.as_deref()).unwrap();
         for i in 0..300 {
             let mut data = bytes.clone();
             for _ in 0..rng.random_range(1..=3) {
@@ -482,4 +489,91 @@ fn mutated_fixtures_that_load_predict_without_panicking() {
         loaded > 100 && predicted > 50,
         "{loaded} loaded, {predicted} predicted"
     );
+}
+
+#[test]
+fn more_inconsistent_shapes_are_refused_at_load() {
+    expect_refused(
+        "sklearn.preprocessing._target_encoder",
+        "TargetEncoder",
+        |g| {
+            let c0 = g.strs(&["a", "b"]);
+            let e0 = g.f64s(&[3], &[0.1, 0.2, 0.3]);
+            vec![
+                ("categories_", g.list(vec![c0])),
+                ("encodings_", g.list(vec![e0])),
+                ("target_type_", s("binary")),
+                ("target_mean_", Value::Float(0.5)),
+            ]
+        },
+        &["TargetEncoder.encodings_", "2 categories"],
+    );
+    expect_refused(
+        "sklearn.preprocessing._target_encoder",
+        "TargetEncoder",
+        |g| {
+            let c0 = g.strs(&["a"]);
+            let e0 = g.f64s(&[1], &[0.1]);
+            vec![
+                ("categories_", g.list(vec![c0])),
+                ("encodings_", g.list(vec![e0])),
+                ("target_type_", s("multilabel-indicator")),
+                ("target_mean_", Value::Float(0.5)),
+            ]
+        },
+        &["TargetEncoder.target_type_"],
+    );
+    expect_refused(
+        "sklearn.preprocessing._polynomial",
+        "SplineTransformer",
+        |g| {
+            let t = g.f64s(&[4], &[0.0, 1.0, 2.0, 3.0]);
+            let c = g.f64s(&[3, 3], &[1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0]);
+            let spl = g.est(
+                "scipy.interpolate._bsplines",
+                "BSpline",
+                vec![("_t", t), ("_c", c), ("k", Value::Int(1))],
+            );
+            vec![("bsplines_", g.list(vec![spl])), ("degree", Value::Int(1))]
+        },
+        &["SplineTransformer.bsplines_", "do not fit"],
+    );
+    expect_refused(
+        "sklearn.calibration",
+        "CalibratedClassifierCV",
+        |g| {
+            let est = tree_stump(g);
+            let cal = g.est("os", "system", vec![]);
+            let cals = g.list(vec![cal]);
+            let classes = g.i64s(&[2], &[0, 1]);
+            let cc = g.est(
+                "sklearn.calibration",
+                "_CalibratedClassifier",
+                vec![
+                    ("estimator", est),
+                    ("calibrators", cals),
+                    ("classes", classes),
+                    ("method", s("sigmoid")),
+                ],
+            );
+            vec![
+                ("calibrated_classifiers_", g.list(vec![cc])),
+                ("classes_", g.i64s(&[2], &[0, 1])),
+            ]
+        },
+        &["calibrators", "os.system", "not supported"],
+    );
+}
+
+#[test]
+fn numpy_interp_semantics_hold_for_repeated_knots() {
+    use predict_worker::model::sklearn::preprocessing::quantile::interp;
+    let xp = [0.0, 1.0, 1.0, 2.0];
+    let fp = [0.0, 0.25, 0.75, 1.0];
+    assert_eq!(interp(-1.0, &xp, &fp), 0.0);
+    assert_eq!(interp(3.0, &xp, &fp), 1.0);
+    // x on a repeated knot takes the last of its values, as numpy's binary search does.
+    assert_eq!(interp(1.0, &xp, &fp), 0.75);
+    assert_eq!(interp(0.5, &xp, &fp), 0.125);
+    assert_eq!(interp(2.0, &xp, &fp), 1.0);
 }

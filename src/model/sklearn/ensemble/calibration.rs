@@ -79,9 +79,12 @@ impl Calibrator {
                     y,
                 })
             }
-            other => Err(c.error(
+            _ => Err(obj.error(
                 "calibrators",
-                format!("{other} is not supported; supported: sigmoid (_SigmoidCalibration) and isotonic (IsotonicRegression)"),
+                format!(
+                    "{} is not supported; supported: sigmoid (_SigmoidCalibration) and isotonic (IsotonicRegression)",
+                    c.full_name()
+                ),
             )),
         }
     }
