@@ -133,6 +133,8 @@ def preprocessing_fixtures():
         ("power_yeo_johnson_raw", pipe(pp.PowerTransformer(standardize=False)), Xin * 30),
         ("power_box_cox", pipe(pp.PowerTransformer(method="box-cox")), Xpos_in),
         ("quantile_uniform", pipe(pp.QuantileTransformer(n_quantiles=40)), Xin),
+        ("quantile_normal", pipe(pp.QuantileTransformer(n_quantiles=25, output_distribution="normal")),
+         np.vstack([Xin, Xin[:2] * 5, Xin[:2] * 1e-3])),
         ("spline_constant", pipe(pp.SplineTransformer(n_knots=4, degree=3)), Xin * 3),
         ("spline_linear_quantile", pipe(pp.SplineTransformer(n_knots=5, degree=2, knots="quantile",
                                                              extrapolation="linear", include_bias=False)), Xin * 3),
@@ -159,7 +161,8 @@ def preprocessing_fixtures():
     nan_in[-2, :] = np.nan
     nan_in[-1, 2] = np.nan
     from sklearn.impute import SimpleImputer
-    nan_cases = [("power_nan", pp.PowerTransformer()), ("quantile_nan", pp.QuantileTransformer(n_quantiles=30))]
+    nan_cases = [("power_nan", pp.PowerTransformer()), ("quantile_nan", pp.QuantileTransformer(n_quantiles=30)),
+                 ("quantile_normal_nan", pp.QuantileTransformer(n_quantiles=30, output_distribution="normal"))]
     try:
         nan_cases.append(("spline_nan_zeros", pp.SplineTransformer(n_knots=4, handle_missing="zeros")))
     except TypeError:  # handle_missing came in a later scikit-learn

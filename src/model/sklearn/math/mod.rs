@@ -2,3 +2,4 @@
 //! `sklearn.metrics.pairwise`), written once and computed in scikit-learn's order of operations.
 
 pub mod kernels;
+pub mod normal;

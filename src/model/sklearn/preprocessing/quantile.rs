@@ -1,6 +1,7 @@
-//! QuantileTransformer with uniform output: each column mapped through its `quantiles_` onto
-//! `references_` by `np.interp`, forwards and backwards averaged as scikit-learn does (so repeated
-//! quantiles map to the middle), the ends pinned to 0 and 1. NaN passes through.
+//! QuantileTransformer: each column mapped through its `quantiles_` onto `references_` by
+//! `np.interp`, forwards and backwards averaged as scikit-learn does (so repeated quantiles map to
+//! the middle), the ends pinned to 0 and 1; normal output then takes the normal quantile, clipped
+//! as scikit-learn clips it. NaN passes through.
 
 use ndarray::Axis;
 
@@ -8,6 +9,7 @@ use super::numeric;
 use crate::model::data::Batch;
 use crate::model::error::{LoadError, PredictError};
 use crate::model::estimator::{Summary, Transformer};
+use crate::model::sklearn::math::normal::ndtri;
 use crate::model::sklearn::{support, Estimator};
 use crate::model::value::ObjView;
 
@@ -17,16 +19,23 @@ pub struct Quantile {
     /// Per column: its quantiles (ascending).
     quantiles: Vec<Vec<f64>>,
     references: Vec<f64>,
+    normal: bool,
 }
 
+/// scikit-learn's `BOUNDS_THRESHOLD`.
+const BOUNDS: f64 = 1e-7;
+
 pub fn build(obj: ObjView<'_>) -> Result<Estimator, LoadError> {
-    let out = obj.opt_str("output_distribution").unwrap_or("uniform");
-    if out != "uniform" {
-        return Err(obj.error(
-            "output_distribution",
-            format!("{out:?} is not supported; supported: 'uniform'"),
-        ));
-    }
+    let normal = match obj.opt_str("output_distribution").unwrap_or("uniform") {
+        "uniform" => false,
+        "normal" => true,
+        out => {
+            return Err(obj.error(
+                "output_distribution",
+                format!("{out:?} is not supported; supported: 'uniform', 'normal'"),
+            ))
+        }
+    };
     let q = support::matrix(&obj, "quantiles_")?;
     let references = support::f64s(&obj, "references_")?;
     if obj.array("quantiles_")?.shape.len() != 2 || q.nrows() != references.len() || q.nrows() < 2 {
@@ -58,6 +67,7 @@ pub fn build(obj: ObjView<'_>) -> Result<Estimator, LoadError> {
     Ok(Estimator::Transformer(Box::new(Quantile {
         quantiles,
         references,
+        normal,
     })))
 }
 
@@ -108,12 +118,24 @@ impl Transformer for Quantile {
                     continue;
                 }
                 let x = *v;
+                let (first, last) = (q[0], q[q.len() - 1]);
+                let (below, above) = if self.normal {
+                    (x - BOUNDS < first, x + BOUNDS > last)
+                } else {
+                    (x == first, x == last)
+                };
                 let mut y = 0.5 * (interp(x, q, &self.references) - interp(-x, &neg_q[c], &neg_r));
-                if x == q[q.len() - 1] {
+                if above {
                     y = 1.0;
                 }
-                if x == q[0] {
+                if below {
                     y = 0.0;
+                }
+                if self.normal {
+                    let eps = f64::EPSILON;
+                    let lo = ndtri(BOUNDS - eps);
+                    let hi = ndtri(1.0 - (BOUNDS - eps));
+                    y = ndtri(y).max(lo).min(hi);
                 }
                 *v = y;
             }
@@ -125,6 +147,9 @@ impl Transformer for Quantile {
         Summary::new("QuantileTransformer")
             .detail("n_features", self.quantiles.len())
             .detail("n_quantiles", self.references.len())
-            .detail("output_distribution", "uniform")
+            .detail(
+                "output_distribution",
+                if self.normal { "normal" } else { "uniform" },
+            )
     }
 }
