@@ -5,6 +5,7 @@
 mod adaboost;
 mod bagging;
 mod calibration;
+mod calibrators;
 pub mod child;
 mod stacking;
 mod target;
