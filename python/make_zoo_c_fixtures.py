@@ -1,8 +1,8 @@
 """Generate tests/fixtures/zoo-c/sklearn-<version>/ (issue 9, part C) with real scikit-learn, in the fixture
 format of python/make_fixtures.py (one model file plus a JSON manifest with scikit-learn's own answers).
 
-    /tmp/venv/bin/python python/make_zoo_c_fixtures.py        # python/requirements.txt stack
-    /tmp/venv-old/bin/python python/make_zoo_c_fixtures.py    # python/requirements-old.txt stack
+    venv/bin/python python/make_zoo_c_fixtures.py        # pip install -r python/requirements.txt
+    venv-old/bin/python python/make_zoo_c_fixtures.py    # pip install -r python/requirements-old.txt
 
 tests/sklearn_zoo_c.rs checks every manifest written here.
 """
