@@ -294,6 +294,33 @@ def ensemble_fixtures():
     ]
     for name, est in regs:
         out.append(Fixture(name, est.fit(Xtr, ytr), Xin, f"{type(est).__name__} ({name}), diabetes"))
+
+    # Meta-estimators at the root of a DataFrame model, their children starting with encoders.
+    from fixture_models import categorical_frame, categorical_queries
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    df, yc = categorical_frame(nan_in_cat=True)
+    dtr, dte = df.iloc[:200], df.iloc[200:]
+    queries = categorical_queries(dte)
+
+    def prep(final):
+        ct = ColumnTransformer([("cat", pp.OneHotEncoder(handle_unknown="ignore"), ["colour", "size"]),
+                                ("num", SimpleImputer(), ["age", "income", "noise"])])
+        return Pipeline([("ct", ct), ("scale", pp.StandardScaler()), ("est", final)])
+    frame_cases = [
+        ("frame_voting_soft", en.VotingClassifier([("lr", prep(lm.LogisticRegression(max_iter=500))),
+                                                   ("tree", prep(DecisionTreeClassifier(max_depth=3, random_state=0)))],
+                                                  voting="soft"), yc[:200]),
+        ("frame_stacking", en.StackingClassifier([("lr", prep(lm.LogisticRegression(max_iter=500))),
+                                                  ("lda", prep(discriminant_analysis.LinearDiscriminantAnalysis()))],
+                                                 cv=3), yc[:200]),
+        ("frame_calibrated", CalibratedClassifierCV(prep(lm.LogisticRegression(max_iter=500)), cv=3), yc[:200]),
+        ("frame_ttr", TransformedTargetRegressor(regressor=prep(lm.Ridge()), func=np.log1p, inverse_func=np.expm1),
+         np.asarray(dtr["income"] / 1000.0)),
+    ]
+    for name, est, target in frame_cases:
+        out.append(Fixture(name, est.fit(dtr, target), queries, f"{type(est).__name__} over DataFrame pipelines"))
     return out
 
 

@@ -26,6 +26,12 @@ pub trait Predictor: Send + Sync + std::fmt::Debug {
     fn classes(&self) -> Option<Arc<[Label]>>;
     /// What `inspect` shows.
     fn summary(&self) -> Summary;
+    /// Predict a batch that may hold text cells. Estimators that need numbers (all but the
+    /// meta-estimators, whose children may start with encoders) refuse text with an error naming
+    /// `who` and the cell.
+    fn predict_batch(&self, x: &Batch, who: &str) -> Result<Output, PredictError> {
+        self.predict(x.require_numeric(who)?)
+    }
     /// Does [`Predictor::decision_function`] answer (scikit-learn's `decision_function`)?
     fn has_decision_function(&self) -> bool {
         false

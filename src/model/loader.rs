@@ -99,8 +99,10 @@ impl Model {
         }
         let named = |e: PredictError| self.name_column(e);
         if self.steps.is_empty() {
-            let x = batch.require_numeric(&self.summary.class).map_err(named)?;
-            return self.predictor.predict(x).map_err(named);
+            return self
+                .predictor
+                .predict_batch(batch, &self.summary.class)
+                .map_err(named);
         }
         let mut current: Option<Batch> = None;
         for (i, (_, step)) in self.steps.iter().enumerate() {
@@ -113,10 +115,9 @@ impl Model {
         }
         let x = current.unwrap_or_else(|| Batch::numeric(Array2::zeros((0, 0))));
         let after_last = |e| super::sklearn::pipeline::after_step(e, self.steps.len(), &self.steps);
-        let values = x
-            .require_numeric("the final estimator")
-            .map_err(after_last)?;
-        self.predictor.predict(values).map_err(after_last)
+        self.predictor
+            .predict_batch(&x, "the final estimator")
+            .map_err(after_last)
     }
 
     /// An input column index as `"name" (column i)` when the model has `feature_names_in_`.
@@ -256,6 +257,11 @@ fn input_estimator<'a>(heap: &'a Heap, root: &'a Value) -> Option<&'a Value> {
         }
         current = match obj.class_name() {
             "GridSearchCV" | "RandomizedSearchCV" => obj.get("best_estimator_")?,
+            // Meta-estimators whose input width and names are their first child's.
+            "VotingClassifier" | "VotingRegressor" | "StackingClassifier" | "StackingRegressor" => {
+                obj.seq("estimators_").ok()?.first()?
+            }
+            "TransformedTargetRegressor" => obj.get("regressor_")?,
             "Pipeline" => {
                 let steps = obj.seq("steps").ok()?;
                 let first = steps.iter().find(|s| {

@@ -9,7 +9,7 @@ use ndarray::{Array2, ArrayView2, Axis};
 
 use super::child::{self, Child};
 use super::voting::children;
-use crate::model::data::{Label, Output};
+use crate::model::data::{Batch, Label, Output};
 use crate::model::error::{LoadError, PredictError};
 use crate::model::estimator::{Predictor, Summary};
 use crate::model::sklearn::linear::math::{argmax, softmax_rows};
@@ -82,13 +82,13 @@ impl AdaBoost {
         format!("{} estimator {i}", self.class)
     }
 
-    fn median(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>, PredictError> {
+    fn median(&self, x: &Batch) -> Result<Array2<f64>, PredictError> {
         let mut preds = Vec::with_capacity(self.children.len());
         for (i, c) in self.children.iter().enumerate() {
             preds.push(child::values(c.predict(x)?, &self.who(i))?);
         }
         let w = &self.weights[..self.children.len()];
-        Ok(Array2::from_shape_fn((x.nrows(), 1), |(r, _)| {
+        Ok(Array2::from_shape_fn((x.n_rows(), 1), |(r, _)| {
             let mut order: Vec<usize> = (0..preds.len()).collect();
             order.sort_by(|&a, &b| preds[a][[r, 0]].total_cmp(&preds[b][[r, 0]]));
             let mut cdf = Vec::with_capacity(order.len());
@@ -106,6 +106,10 @@ impl AdaBoost {
 
 impl Predictor for AdaBoost {
     fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Output, PredictError> {
+        self.predict_batch(&Batch::numeric(x.to_owned()), "")
+    }
+
+    fn predict_batch(&self, x: &Batch, _who: &str) -> Result<Output, PredictError> {
         let Some((classes, real)) = &self.classes else {
             return Ok(Output::Regression {
                 values: self.median(x)?,
@@ -113,7 +117,7 @@ impl Predictor for AdaBoost {
         };
         let k = classes.len();
         let kf = k as f64;
-        let mut pred = Array2::<f64>::zeros((x.nrows(), k));
+        let mut pred = Array2::<f64>::zeros((x.n_rows(), k));
         for (i, c) in self.children.iter().enumerate() {
             let out = c.predict(x)?;
             if *real {

@@ -8,7 +8,7 @@ use ndarray::{Array2, ArrayView2, Axis};
 
 use super::child::{self, Child};
 use super::voting::children;
-use crate::model::data::{Label, Output};
+use crate::model::data::{Batch, Label, Output};
 use crate::model::error::{LoadError, PredictError};
 use crate::model::estimator::{Predictor, Summary};
 use crate::model::sklearn::linear::math::argmax;
@@ -94,13 +94,17 @@ pub fn build(obj: ObjView<'_>, depth: usize) -> Result<Estimator, LoadError> {
 
 impl Predictor for Bagging {
     fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Output, PredictError> {
-        support::check_width(self.n_features, x.ncols())?;
+        self.predict_batch(&Batch::numeric(x.to_owned()), "")
+    }
+
+    fn predict_batch(&self, x: &Batch, _who: &str) -> Result<Output, PredictError> {
+        support::check_width(self.n_features, x.n_cols())?;
         let n = self.children.len() as f64;
         let Some(classes) = &self.classes else {
             let mut sum: Option<Array2<f64>> = None;
             for (i, (kid, cols, _)) in self.children.iter().enumerate() {
                 let v = child::values(
-                    kid.predict(x.select(Axis(1), cols).view())?,
+                    kid.predict(&x.select_columns(cols))?,
                     &format!("{} estimator {i}", self.class),
                 )?;
                 sum = Some(match sum {
@@ -114,12 +118,12 @@ impl Predictor for Bagging {
                     }
                 });
             }
-            let values = sum.unwrap_or_else(|| Array2::zeros((x.nrows(), 1))) / n;
+            let values = sum.unwrap_or_else(|| Array2::zeros((x.n_rows(), 1))) / n;
             return Ok(Output::Regression { values });
         };
-        let mut proba = Array2::<f64>::zeros((x.nrows(), classes.len()));
+        let mut proba = Array2::<f64>::zeros((x.n_rows(), classes.len()));
         for (i, (kid, cols, seen)) in self.children.iter().enumerate() {
-            let out = kid.predict(x.select(Axis(1), cols).view())?;
+            let out = kid.predict(&x.select_columns(cols))?;
             match out {
                 Output::Classification {
                     probabilities: Some(p),

@@ -10,7 +10,7 @@ use ndarray::{Array2, ArrayView2, Axis};
 
 use super::calibrators::{temperature, Calibrator};
 use super::child::{self, Child};
-use crate::model::data::{Label, Output};
+use crate::model::data::{Batch, Label, Output};
 use crate::model::error::{LoadError, PredictError};
 use crate::model::estimator::{Predictor, Summary};
 use crate::model::sklearn::linear::math::argmax;
@@ -183,7 +183,7 @@ pub fn build(obj: ObjView<'_>, depth: usize) -> Result<Estimator, LoadError> {
 }
 
 impl Calibrated {
-    fn proba(&self, x: ArrayView2<'_, f64>, k: usize) -> Result<Array2<f64>, PredictError> {
+    fn proba(&self, x: &Batch, k: usize) -> Result<Array2<f64>, PredictError> {
         let who = "CalibratedClassifierCV estimator";
         let mut resp = if self.decision {
             self.estimator.decision_function(x)?
@@ -203,7 +203,7 @@ impl Calibrated {
                 self.calibrators.len()
             )));
         }
-        let mut p = Array2::<f64>::zeros((x.nrows(), k));
+        let mut p = Array2::<f64>::zeros((x.n_rows(), k));
         for (col, (idx, cal)) in resp.axis_iter(Axis(1)).zip(&self.calibrators) {
             let idx = if k == 2 { 1 } else { *idx };
             for (r, &t) in col.iter().enumerate() {
@@ -231,8 +231,12 @@ impl Calibrated {
 
 impl Predictor for CalibratedCv {
     fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Output, PredictError> {
+        self.predict_batch(&Batch::numeric(x.to_owned()), "")
+    }
+
+    fn predict_batch(&self, x: &Batch, _who: &str) -> Result<Output, PredictError> {
         let k = self.classes.len();
-        let mut mean = Array2::<f64>::zeros((x.nrows(), k));
+        let mut mean = Array2::<f64>::zeros((x.n_rows(), k));
         for m in &self.members {
             mean += &m.proba(x, k)?;
         }

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use ndarray::{Array2, ArrayView2};
+use ndarray::Array2;
 
 use crate::model::data::{Batch, Label, Output};
 use crate::model::error::{LoadError, PredictError};
@@ -67,15 +67,13 @@ impl Child {
         }
     }
 
-    /// Predict numeric rows.
-    pub fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Output, PredictError> {
+    /// Predict rows (text cells reach the child's own encoders).
+    pub fn predict(&self, x: &Batch) -> Result<Output, PredictError> {
         match &self.transform {
-            None => self.predictor.predict(x),
-            Some(t) => {
-                let out = t.transform(&Batch::numeric(x.to_owned()))?;
-                let values = out.require_numeric("the final estimator")?;
-                self.predictor.predict(values)
-            }
+            None => self.predictor.predict_batch(x, "the final estimator"),
+            Some(t) => self
+                .predictor
+                .predict_batch(&t.transform(x)?, "the final estimator"),
         }
     }
 
@@ -84,15 +82,17 @@ impl Child {
     }
 
     /// The predictor's decision function, after the transforms.
-    pub fn decision_function(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>, PredictError> {
-        match &self.transform {
-            None => self.predictor.decision_function(x),
+    pub fn decision_function(&self, x: &Batch) -> Result<Array2<f64>, PredictError> {
+        let out;
+        let input = match &self.transform {
+            None => x,
             Some(t) => {
-                let out = t.transform(&Batch::numeric(x.to_owned()))?;
-                let values = out.require_numeric("the final estimator")?;
-                self.predictor.decision_function(values)
+                out = t.transform(x)?;
+                &out
             }
-        }
+        };
+        self.predictor
+            .decision_function(input.require_numeric("the final estimator")?)
     }
 
     pub fn classes(&self) -> Option<Arc<[Label]>> {

@@ -9,7 +9,7 @@ use ndarray::{concatenate, Array2, ArrayView2, Axis};
 
 use super::child::{self, Child};
 use super::voting::children;
-use crate::model::data::{Label, Output};
+use crate::model::data::{Batch, Label, Output};
 use crate::model::error::{LoadError, PredictError};
 use crate::model::estimator::{Predictor, Summary};
 use crate::model::sklearn::Estimator;
@@ -114,7 +114,7 @@ pub fn build(obj: ObjView<'_>, depth: usize) -> Result<Estimator, LoadError> {
 }
 
 impl Stacking {
-    fn meta(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>, PredictError> {
+    fn meta(&self, x: &Batch) -> Result<Array2<f64>, PredictError> {
         let mut parts: Vec<Array2<f64>> = Vec::new();
         for (i, (kid, method)) in self.children.iter().enumerate() {
             let who = format!("{} estimator {i}", self.class);
@@ -147,7 +147,7 @@ impl Stacking {
             });
         }
         if self.passthrough {
-            parts.push(x.to_owned());
+            parts.push(x.require_numeric(&self.class)?.to_owned());
         }
         let views: Vec<_> = parts.iter().map(|p| p.view()).collect();
         concatenate(Axis(1), &views)
@@ -157,8 +157,12 @@ impl Stacking {
 
 impl Predictor for Stacking {
     fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Output, PredictError> {
+        self.predict_batch(&Batch::numeric(x.to_owned()), "")
+    }
+
+    fn predict_batch(&self, x: &Batch, _who: &str) -> Result<Output, PredictError> {
         let meta = self.meta(x)?;
-        let out = self.final_estimator.predict(meta.view())?;
+        let out = self.final_estimator.predict(&Batch::numeric(meta))?;
         match (&self.classes, out) {
             (
                 Some(classes),

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use ndarray::{ArrayView2, Axis, Zip};
 
 use super::child::{self, Child};
-use crate::model::data::{Label, Output};
+use crate::model::data::{Batch, Label, Output};
 use crate::model::error::{LoadError, PredictError};
 use crate::model::estimator::{Predictor, Summary};
 use crate::model::sklearn::preprocessing::function::{function_attr, Ufunc};
@@ -91,6 +91,10 @@ pub fn build(obj: ObjView<'_>, depth: usize) -> Result<Estimator, LoadError> {
 
 impl Predictor for TransformedTarget {
     fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Output, PredictError> {
+        self.predict_batch(&Batch::numeric(x.to_owned()), "")
+    }
+
+    fn predict_batch(&self, x: &Batch, _who: &str) -> Result<Output, PredictError> {
         let mut values = child::values(
             self.regressor.predict(x)?,
             "TransformedTargetRegressor.regressor_",

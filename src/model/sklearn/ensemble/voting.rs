@@ -7,7 +7,7 @@ use std::sync::Arc;
 use ndarray::{Array2, ArrayView2, Axis};
 
 use super::child::{self, Child};
-use crate::model::data::{Label, Output};
+use crate::model::data::{Batch, Label, Output};
 use crate::model::error::{LoadError, PredictError};
 use crate::model::estimator::{Predictor, Summary};
 use crate::model::sklearn::linear::math::argmax;
@@ -142,6 +142,10 @@ pub fn average(parts: Vec<Array2<f64>>, weights: Option<&[f64]>) -> Array2<f64> 
 
 impl Predictor for Voting {
     fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Output, PredictError> {
+        self.predict_batch(&Batch::numeric(x.to_owned()), "")
+    }
+
+    fn predict_batch(&self, x: &Batch, _who: &str) -> Result<Output, PredictError> {
         let who = |i: usize| format!("{} estimator {i}", self.class);
         let Some((classes, soft)) = &self.classes else {
             let parts = self
@@ -171,7 +175,7 @@ impl Predictor for Voting {
                 probabilities: Some(p),
             });
         }
-        let mut votes = Array2::<f64>::zeros((x.nrows(), classes.len()));
+        let mut votes = Array2::<f64>::zeros((x.n_rows(), classes.len()));
         for (i, c) in self.children.iter().enumerate() {
             let w = self.weights.as_ref().map_or(1.0, |w| w[i]);
             for (r, k) in child::labels(c.predict(x)?, &who(i))?
