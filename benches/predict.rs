@@ -1,10 +1,13 @@
 //! Criterion micro-benchmarks: load time of the shipped model (whole load, and the decompress + unpickle
 //! part alone, which tests/pickle_shipped.rs once held to a timing budget), and single-row and 1,000-row predict for each
-//! family (shipped ColumnTransformer + forest, linear pipeline, forest, gradient boosting, hist gradient boosting).
+//! family (shipped ColumnTransformer + forest, linear pipeline, forest, gradient boosting, hist gradient boosting),
+//! and request parsing (`support/parse.rs`).
 //! The Python baseline for the same models and rows is `python/bench_sklearn.py`.
 
 #[path = "../tests/common/fixtures.rs"]
 mod fixtures;
+#[path = "support/parse.rs"]
+mod parse;
 
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
@@ -97,6 +100,7 @@ fn benches(c: &mut Criterion) {
             fixtures::fixture(name).and_then(|fx| prepare(&fx.model_path, &fx.manifest.inputs));
         bench_predict(c, family, prepared);
     }
+    parse::benches(c);
 }
 
 criterion_group! {
