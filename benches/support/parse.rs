@@ -1,5 +1,6 @@
 //! Criterion micro-benchmarks of request parsing on the shipped model's schema (its rows hold a string
-//! category, so they go by name): one row and 100 rows, to show the per-row parsing cost beside `predict`.
+//! category, so they go by name): one row and 100 rows, keys in the model's order or sorted, to show the
+//! per-row parsing cost beside `predict`.
 //! Part of `cargo bench --bench predict` (`cargo bench --bench predict -- parse/` for these alone).
 
 use std::hint::black_box;
@@ -26,22 +27,37 @@ fn bodies() -> Result<(Schema, Vec<Body>), String> {
         .map(|l| serde_json::from_str::<Value>(l).map(|v| v["features"].clone()))
         .collect::<Result<_, _>>()
         .map_err(|e| e.to_string())?;
-    let hundred =
-        |rows: &[Value]| -> Vec<Value> { rows.iter().cycle().take(100).cloned().collect() };
-    let body = |v: Value| serde_json::to_vec(&v).expect("JSON");
+    let names = model
+        .feature_names()
+        .ok_or("the shipped model has no feature names")?;
+    // A row as Python's json.dumps writes a dict: keys in insertion order (here the model's), or sorted
+    // (`sort_keys=True`, and serde_json's own maps), which defeats the next-column hint.
+    let row_text = |row: &Value, sorted: bool| -> String {
+        let mut keys: Vec<&str> = names.iter().map(String::as_str).collect();
+        if sorted {
+            keys.sort_unstable();
+        }
+        let cells: Vec<String> = keys
+            .iter()
+            .map(|k| format!("{}:{}", json!(k), row[*k]))
+            .collect();
+        format!("{{{}}}", cells.join(","))
+    };
+    let body = |rows: usize, sorted: bool| -> Vec<u8> {
+        let rows: Vec<String> = named
+            .iter()
+            .cycle()
+            .take(rows)
+            .map(|r| row_text(r, sorted))
+            .collect();
+        format!(r#"{{"id":"b","instances":[{}]}}"#, rows.join(",")).into_bytes()
+    };
     Ok((
         schema,
         vec![
-            (
-                "1_row_named",
-                1,
-                body(json!({"id": "b", "features": named[0]})),
-            ),
-            (
-                "100_rows_named",
-                100,
-                body(json!({"id": "b", "instances": hundred(&named)})),
-            ),
+            ("1_row_named", 1, body(1, false)),
+            ("100_rows_named", 100, body(100, false)),
+            ("100_rows_named_sorted_keys", 100, body(100, true)),
         ],
     ))
 }

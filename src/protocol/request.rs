@@ -1,10 +1,10 @@
 //! Request bodies (JSON or plain-data pickle) parsed in one pass straight into rows in the model's
 //! feature order, validated against the model's `Schema` as they are read (bounded memory, typed errors).
 
-use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
+use rustc_hash::FxHashMap;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
@@ -18,7 +18,9 @@ use crate::model::{Model, PredictError};
 pub struct Schema {
     n_features: Option<usize>,
     names: Option<Arc<[String]>>,
-    index: HashMap<String, usize>,
+    /// Feature name → column. FxHash: the keys are the model's own names, and a lookup is a few
+    /// times faster than with SipHash (rows sent by name in another order than the model's hash every key).
+    index: FxHashMap<String, usize>,
     max_instances: usize,
     max_body_bytes: usize,
 }
@@ -506,7 +508,7 @@ impl<'de> Visitor<'de> for RowSeed<'_, '_> {
 /// the column after the previous one is tried before the hash map.
 #[derive(Clone, Copy)]
 struct ColumnSeed<'s> {
-    index: &'s HashMap<String, usize>,
+    index: &'s FxHashMap<String, usize>,
     names: &'s [String],
     hint: usize,
 }
