@@ -9,10 +9,12 @@ pub mod gradient_boosting;
 pub mod hist_gradient_boosting;
 pub mod impute;
 pub mod linear;
+pub mod math;
 pub mod pipeline;
 pub mod scalers;
 pub mod search;
 pub mod support;
+pub mod svm;
 pub mod tree;
 
 use super::error::LoadError;
@@ -49,6 +51,7 @@ pub const FAMILIES: &[(&str, &[Entry])] = &[
     ("Trees and forests", TREES),
     ("Boosting", BOOSTING),
     ("Baselines", dummy::CLASSES),
+    ("Support vector machines", svm::CLASSES),
 ];
 
 const COMPOSITION: &[Entry] = &[
