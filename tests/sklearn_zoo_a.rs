@@ -89,3 +89,8 @@ fn svm_matches_scikit_learn() {
         "linear_svr",
     ]);
 }
+
+#[test]
+fn neighbours_match_scikit_learn() {
+    run(&["knn_"]);
+}

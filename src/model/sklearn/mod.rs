@@ -10,6 +10,7 @@ pub mod hist_gradient_boosting;
 pub mod impute;
 pub mod linear;
 pub mod math;
+pub mod neighbors;
 pub mod pipeline;
 pub mod scalers;
 pub mod search;
@@ -52,6 +53,7 @@ pub const FAMILIES: &[(&str, &[Entry])] = &[
     ("Boosting", BOOSTING),
     ("Baselines", dummy::CLASSES),
     ("Support vector machines", svm::CLASSES),
+    ("Nearest neighbours", neighbors::CLASSES),
 ];
 
 const COMPOSITION: &[Entry] = &[
