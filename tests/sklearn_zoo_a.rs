@@ -94,3 +94,14 @@ fn svm_matches_scikit_learn() {
 fn neighbours_match_scikit_learn() {
     run(&["knn_"]);
 }
+
+#[test]
+fn naive_bayes_matches_scikit_learn() {
+    run(&[
+        "gaussian_nb",
+        "multinomial_nb",
+        "bernoulli_nb",
+        "complement_nb",
+        "categorical_nb",
+    ]);
+}

@@ -10,6 +10,7 @@ pub mod hist_gradient_boosting;
 pub mod impute;
 pub mod linear;
 pub mod math;
+pub mod naive_bayes;
 pub mod neighbors;
 pub mod pipeline;
 pub mod scalers;
@@ -54,6 +55,7 @@ pub const FAMILIES: &[(&str, &[Entry])] = &[
     ("Baselines", dummy::CLASSES),
     ("Support vector machines", svm::CLASSES),
     ("Nearest neighbours", neighbors::CLASSES),
+    ("Naive Bayes", naive_bayes::CLASSES),
 ];
 
 const COMPOSITION: &[Entry] = &[
