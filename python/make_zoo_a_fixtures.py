@@ -195,7 +195,7 @@ def naive_bayes_fixtures():
 
 
 def mlp(cls, **kw):
-    return cls(random_state=0, max_iter=300, **kw)
+    return cls(random_state=0, max_iter=kw.pop("max_iter", 120), **kw)
 
 
 def neural_fixtures():
@@ -205,11 +205,11 @@ def neural_fixtures():
             "MLPClassifier(logistic, (8,)), binary"),
         fit("mlp_clf_multiclass", scaled(mlp(MLPClassifier, hidden_layer_sizes=(10, 5))), IRIS,
             "MLPClassifier(relu, (10, 5)), 3 classes", "joblib"),
-        fit("mlp_clf_tanh_str", scaled(mlp(MLPClassifier, hidden_layer_sizes=(6,), activation="tanh")), IRIS,
+        fit("mlp_clf_tanh_str", scaled(mlp(MLPClassifier, hidden_layer_sizes=(6,), activation="tanh", solver="lbfgs")), IRIS,
             "MLPClassifier(tanh) with str labels", y_map=np.array(["x", "y", "z"], dtype=object)),
         fit("mlp_reg_relu", scaled(mlp(MLPRegressor, hidden_layer_sizes=(12,), learning_rate_init=0.05)),
             DIABETES, "MLPRegressor(relu, (12,))"),
-        fit("mlp_reg_identity", scaled(mlp(MLPRegressor, hidden_layer_sizes=(4,), activation="identity")),
+        fit("mlp_reg_identity", scaled(mlp(MLPRegressor, hidden_layer_sizes=(4,), activation="identity", solver="lbfgs")),
             DIABETES, "MLPRegressor(identity)", "pickle-p5"),
         fit("mlp_reg_tanh_multioutput", scaled(mlp(MLPRegressor, hidden_layer_sizes=(7, 3), activation="tanh",
                                                    learning_rate_init=0.05)), reg2,

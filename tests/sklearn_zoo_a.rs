@@ -105,3 +105,8 @@ fn naive_bayes_matches_scikit_learn() {
         "categorical_nb",
     ]);
 }
+
+#[test]
+fn neural_networks_match_scikit_learn() {
+    run(&["mlp_"]);
+}

@@ -12,6 +12,7 @@ pub mod linear;
 pub mod math;
 pub mod naive_bayes;
 pub mod neighbors;
+pub mod neural_network;
 pub mod pipeline;
 pub mod scalers;
 pub mod search;
@@ -56,6 +57,7 @@ pub const FAMILIES: &[(&str, &[Entry])] = &[
     ("Support vector machines", svm::CLASSES),
     ("Nearest neighbours", neighbors::CLASSES),
     ("Naive Bayes", naive_bayes::CLASSES),
+    ("Neural networks", neural_network::CLASSES),
 ];
 
 const COMPOSITION: &[Entry] = &[
