@@ -8,6 +8,9 @@ tests/sklearn_zoo_a.rs). Run from the repository root with each scikit-learn sta
 Each estimator is saved alone or inside a Pipeline (StandardScaler -> model); the rows to predict are test
 rows, training rows (zero distance for neighbours, support vectors for SVMs) and perturbed training rows. The
 expected outputs are scikit-learn's own `predict` / `predict_proba` for exactly those rows.
+
+`python3 python/make_zoo_a_fixtures.py hostile` writes tests/fixtures/zoo-a/hostile/: fitted models with one
+attribute made inconsistent, which tests/sklearn_zoo_a.rs requires to be refused at load.
 """
 
 from __future__ import annotations
@@ -223,6 +226,9 @@ FAMILIES = {"svm": svm_fixtures, "neighbors": neighbors_fixtures, "naive_bayes":
 
 def main() -> None:
     warnings.filterwarnings("ignore")
+    if sys.argv[1:] == ["hostile"]:
+        write_hostile()
+        return
     wanted = sys.argv[1:] or list(FAMILIES)
     make_fixtures.OUT = OUT
     if not sys.argv[1:] and OUT.exists():
@@ -235,6 +241,72 @@ def main() -> None:
             count += 1
     total = sum(p.stat().st_size for p in OUT.iterdir())
     print(f"scikit-learn {sklearn.__version__}: {count} fixtures, {total} bytes in {OUT}")
+
+
+
+def hostile_models():
+    """Fitted models with one attribute made inconsistent (as a corrupted or hand-edited file would be):
+    the loader must refuse each at load with an error naming the class and the attribute."""
+    from scipy import sparse
+    from sklearn.metrics.pairwise import rbf_kernel
+
+    X, y = IRIS
+    out = {}
+
+    def tamper(name, model, fn):
+        fn(model)
+        out[name] = model
+
+    tamper("svc_dual_coef_short", SVC().fit(X, y), lambda m: setattr(m, "_dual_coef_", m._dual_coef_[:, :-1]))
+    tamper("svc_n_support_sum", SVC().fit(X, y), lambda m: setattr(m, "_n_support", m._n_support + 1))
+    tamper("svc_intercept_len", SVC().fit(X, y), lambda m: setattr(m, "_intercept_", m._intercept_[:2]))
+    tamper("svc_proba_len", proba(SVC).fit(X, y), lambda m: setattr(m, "_probA", m._probA[:1]))
+    tamper("svc_sv_width", SVC().fit(X, y), lambda m: setattr(m, "support_vectors_", m.support_vectors_[:, :3]))
+    out["svc_precomputed"] = SVC(kernel="precomputed").fit(X @ X.T, y)
+    out["svc_callable_kernel"] = SVC(kernel=rbf_kernel).fit(X, y)
+    out["svc_sparse"] = SVC().fit(sparse.csr_matrix(X), y)
+    tamper("svr_dual_coef_rows", SVR().fit(X, y.astype(float)),
+           lambda m: setattr(m, "_dual_coef_", np.vstack([m._dual_coef_, m._dual_coef_])))
+    tamper("knn_y_out_of_range", KNeighborsClassifier().fit(X, y), lambda m: m._y.__setitem__(0, 7))
+    tamper("knn_n_neighbors", KNeighborsClassifier().fit(X, y), lambda m: setattr(m, "n_neighbors", 10_000))
+
+    def bad_tree(m):
+        st = list(m._tree.__getstate__())
+        st[1] = st[1].copy()
+        st[1][0] = 10_000
+        m._tree.__setstate__(tuple(st))
+
+    tamper("knn_tree_index", KNeighborsClassifier(algorithm="kd_tree").fit(X, y), bad_tree)
+
+    def bad_nodes(m):
+        st = list(m._tree.__getstate__())
+        st[2] = st[2].copy()
+        st[2]["idx_end"][0] = 10_000
+        m._tree.__setstate__(tuple(st))
+
+    tamper("knn_tree_nodes", KNeighborsClassifier(algorithm="ball_tree", leaf_size=5).fit(X, y), bad_nodes)
+    out["knn_callable_metric"] = KNeighborsClassifier(metric=rbf_kernel, algorithm="brute").fit(X, y)
+    tamper("gaussian_nb_var_shape", GaussianNB().fit(X, y), lambda m: setattr(m, "var_", m.var_[:, :2]))
+    tamper("multinomial_nb_prior_len", MultinomialNB().fit(X, y),
+           lambda m: setattr(m, "class_log_prior_", m.class_log_prior_[:2]))
+    tamper("categorical_nb_table_rows", CategoricalNB().fit(X.astype(int), y),
+           lambda m: m.feature_log_prob_.__setitem__(1, m.feature_log_prob_[1][:2]))
+    tamper("mlp_layer_mismatch", mlp(MLPClassifier, hidden_layer_sizes=(5,)).fit(X, y),
+           lambda m: m.coefs_.__setitem__(1, m.coefs_[1][:3]))
+    out["mlp_multilabel"] = mlp(MLPClassifier, hidden_layer_sizes=(5,)).fit(X, np.column_stack([y == 1, y == 2]))
+    return out
+
+
+def write_hostile() -> None:
+    import pickle
+
+    folder = ROOT / "tests" / "fixtures" / "zoo-a" / "hostile"
+    folder.mkdir(parents=True, exist_ok=True)
+    models = hostile_models()
+    for name, model in models.items():
+        with open(folder / f"{name}.pkl", "wb") as f:
+            pickle.dump(model, f, protocol=4)
+    print(f"{len(models)} hostile models in {folder}")
 
 
 if __name__ == "__main__":

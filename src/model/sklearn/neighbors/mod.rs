@@ -314,10 +314,7 @@ impl Predictor for KNeighbors {
                 if self.distance { "distance" } else { "uniform" },
             )
             .detail("metric", self.metric.name())
-            .detail(
-                "algorithm",
-                format!("{} (predicted by brute force)", self.algorithm),
-            );
+            .detail("search", format!("{} replayed", self.algorithm));
         match &self.target {
             Target::Classes(c, _) => s.detail("n_classes", c.len()),
             Target::Values(y) => s.detail("n_outputs", y.ncols()),
