@@ -79,6 +79,11 @@ const SEEDS: &[Seed] = &[
     model("sklearn-1.9.1/column_transformer_bool_mask.pkl"),
     model("sklearn-1.9.1/pipeline_nested.pkl"),
     model("sklearn-1.9.1/grid_search_logreg.pkl"),
+    // The model zoo, part A: one per family (SVM, neighbours with a ball tree, naive Bayes, MLP).
+    model("zoo-a/sklearn-1.9.1/svc_poly_proba.pkl"),
+    model("zoo-a/sklearn-1.9.1/knn_clf_grid_ball_deep.pkl"),
+    model("zoo-a/sklearn-1.9.1/categorical_nb.pkl"),
+    model("zoo-a/sklearn-1.9.1/mlp_clf_tanh_str.pkl"),
 ];
 
 fn read_seed(path: &str) -> Vec<u8> {

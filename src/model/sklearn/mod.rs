@@ -9,10 +9,15 @@ pub mod gradient_boosting;
 pub mod hist_gradient_boosting;
 pub mod impute;
 pub mod linear;
+pub mod math;
+pub mod naive_bayes;
+pub mod neighbors;
+pub mod neural_network;
 pub mod pipeline;
 pub mod scalers;
 pub mod search;
 pub mod support;
+pub mod svm;
 pub mod tree;
 
 use super::error::LoadError;
@@ -49,6 +54,10 @@ pub const FAMILIES: &[(&str, &[Entry])] = &[
     ("Trees and forests", TREES),
     ("Boosting", BOOSTING),
     ("Baselines", dummy::CLASSES),
+    ("Support vector machines", svm::CLASSES),
+    ("Nearest neighbours", neighbors::CLASSES),
+    ("Naive Bayes", naive_bayes::CLASSES),
+    ("Neural networks", neural_network::CLASSES),
 ];
 
 const COMPOSITION: &[Entry] = &[

@@ -1,10 +1,10 @@
 //! Linear models: regressors (LinearRegression, Ridge, Lasso, ElasticNet, SGDRegressor) and linear
 //! classifiers (LogisticRegression, SGDClassifier), all sharing `X · coefᵀ + intercept`.
 
-mod classifier;
+pub(super) mod classifier;
 mod logistic;
-mod math;
-mod regression;
+pub(super) mod math;
+pub(super) mod regression;
 mod sgd;
 
 use ndarray::{Array1, Array2, ArrayView2, Axis};
