@@ -1,5 +1,6 @@
 //! RabbitMQ with lapin: connection and reconnect, topology, consumer, confirmed replies.
 
+pub mod blocked;
 pub mod connection;
 pub mod consumer;
 pub mod fault;
