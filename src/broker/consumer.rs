@@ -5,7 +5,7 @@
 
 use std::cell::Cell;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use futures_util::{FutureExt, StreamExt};
 use lapin::message::Delivery;
@@ -20,6 +20,7 @@ use tokio::time::{timeout, timeout_at, Instant};
 use tracing::Instrument;
 
 use super::connection::{self, Backoff, Identity};
+use super::observe::{batch_span, received};
 use super::route::{Retry, Routes};
 use super::settle::{self, Lane, Moves, Plan};
 use super::settler::Pipeline;
@@ -350,63 +351,6 @@ pub(super) fn respond<'a>(
         metrics.predicted(rows.get(), took.get());
     }
     replies
-}
-
-/// Count a micro-batch taken off a channel: received, batch size, the age of timestamped requests,
-/// and the session's in-flight gauge.
-pub(super) fn received(in_flight: &InFlight, batch: &[Delivery]) {
-    let metrics = in_flight.metrics();
-    metrics.batch_received(batch.len());
-    in_flight.add(batch.len());
-    let mut now = None;
-    for d in batch {
-        if let Some(sent) = *d.properties.timestamp() {
-            let now = *now.get_or_insert_with(|| {
-                SystemTime::now()
-                    .duration_since(UNIX_EPOCH)
-                    .unwrap_or_default()
-            });
-            metrics.request_age(now.saturating_sub(Duration::from_secs(sent)));
-        }
-    }
-}
-
-/// The correlation ids (else message ids) of a batch, comma-separated, written only when a log
-/// line or span actually shows them.
-pub(super) struct CorrelationIds<'a>(pub &'a [Delivery]);
-
-impl std::fmt::Display for CorrelationIds<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut first = true;
-        for d in self.0 {
-            let p = &d.properties;
-            if let Some(id) = p.correlation_id().as_ref().or(p.message_id().as_ref()) {
-                if !first {
-                    f.write_str(",")?;
-                }
-                f.write_str(id.as_str())?;
-                first = false;
-            }
-        }
-        Ok(())
-    }
-}
-
-/// A DEBUG span for one micro-batch, carrying its size and correlation ids.
-pub(super) fn batch_span(lane: &str, batch: &[Delivery]) -> tracing::Span {
-    let span = tracing::debug_span!(
-        "batch",
-        queue = lane,
-        size = batch.len(),
-        correlation_ids = tracing::field::Empty
-    );
-    if !span.is_disabled() {
-        span.record(
-            "correlation_ids",
-            tracing::field::display(CorrelationIds(batch)),
-        );
-    }
-    span
 }
 
 /// What to send for each delivery of a batch: fresh ones are predicted together; redelivered ones

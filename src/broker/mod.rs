@@ -4,6 +4,7 @@ pub mod blocked;
 pub mod connection;
 pub mod consumer;
 pub mod fault;
+pub mod observe;
 pub mod retry;
 pub mod route;
 pub mod settle;

@@ -16,7 +16,7 @@ use tracing::Instrument;
 use super::route::{attempts, retry_reason, Retry};
 use super::settle::{self, Lane, Plan};
 use super::throttle::Throttle;
-use super::{consumer, fault, BrokerError};
+use super::{consumer, fault, observe, BrokerError};
 use crate::model::Model;
 use crate::protocol::Schema;
 
@@ -87,8 +87,8 @@ async fn serve(
 ) -> Result<(), BrokerError> {
     let taken = std::time::Instant::now();
     let batch = vec![delivery];
-    consumer::received(&lane.in_flight, &batch);
-    let span = consumer::batch_span(&lane.queue, &batch);
+    observe::received(&lane.in_flight, &batch);
+    let span = observe::batch_span(&lane.queue, &batch);
     async move {
         let plans = if batch[0].redelivered {
             vec![Plan::Again(Retry::Redelivered)]
