@@ -410,3 +410,57 @@ async fn management_api_shows_each_workers_model_identity() {
     let client = Client::connect().await;
     client.cleanup(&names).await;
 }
+
+#[test]
+fn readyz_is_503_while_the_broker_is_unreachable_and_healthz_200() {
+    let names = Names::new("unreachable");
+    let port = free_port();
+    let addr = format!("127.0.0.1:{port}");
+    let base = format!("http://{addr}");
+    // Nothing listens on port 1: the worker keeps reconnecting and never becomes ready.
+    let mut worker = WorkerProcess::spawn_at(
+        &names,
+        "amqp://guest:guest@127.0.0.1:1/%2f",
+        &[("PREDICT_WORKER__TELEMETRY__METRICS_ADDR", addr.as_str())],
+    );
+    let start = Instant::now();
+    let healthz = loop {
+        match agent().get(&format!("{base}/healthz")).call() {
+            Ok(resp) => break resp.status().as_u16(),
+            Err(_) if start.elapsed() < Duration::from_secs(20) => {
+                std::thread::sleep(Duration::from_millis(50))
+            }
+            Err(e) => panic!("no /healthz within 20 s: {e}\n{}", worker.log()),
+        }
+    };
+    assert_eq!(healthz, 200);
+    let (status, body) = get(&format!("{base}/readyz"));
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("no consumer running"), "{body}");
+    let m = Metrics::scrape(&base);
+    assert_eq!(m.value(catalog::READY), 0.0);
+    assert_eq!(m.value(catalog::CONNECTED), 0.0);
+    assert!(!names.readiness().exists());
+    worker.terminate(Duration::from_secs(10));
+}
+
+#[test]
+fn a_metrics_port_in_use_is_a_configuration_error_naming_the_setting() {
+    let names = Names::new("port-in-use");
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = taken.local_addr().expect("addr").to_string();
+    let mut worker = WorkerProcess::spawn(
+        &names,
+        &[("PREDICT_WORKER__TELEMETRY__METRICS_ADDR", addr.as_str())],
+    );
+    let status = worker
+        .wait_exit(Duration::from_secs(20))
+        .unwrap_or_else(|| panic!("the worker kept running:\n{}", worker.log()));
+    assert_eq!(status.code(), Some(3), "{}", worker.log());
+    let log = worker.log();
+    assert!(
+        log.contains("telemetry.metrics_addr") && log.contains(&addr),
+        "{log}"
+    );
+    assert!(!names.readiness().exists());
+}

@@ -196,7 +196,13 @@ fn the_readme_metric_table_is_the_catalog() {
                     .join(", ")
             };
             let help = d.help.split_whitespace().collect::<Vec<_>>().join(" ");
-            format!("| `{}` | {} | {} | {} |", d.name, d.kind.as_str(), labels, help)
+            format!(
+                "| `{}` | {} | {} | {} |",
+                d.name,
+                d.kind.as_str(),
+                labels,
+                help
+            )
         })
         .collect();
     assert_eq!(
