@@ -72,7 +72,10 @@ pub fn run(args: WorkerArgs) -> Result<(), CliError> {
             let (m, h) = Metrics::prometheus(&ModelLabels {
                 estimator: model.summary().class.clone(),
                 sha256: info.sha256.clone(),
-                sklearn_version: info.sklearn_version.clone().unwrap_or_default(),
+                sklearn_version: info
+                    .sklearn_version
+                    .clone()
+                    .unwrap_or_else(|| "unknown".into()),
                 format: info.format.clone(),
             });
             (Arc::new(m), Some(h))

@@ -82,7 +82,7 @@ impl Metrics {
         .into_iter()
         .fold(PrometheusBuilder::new(), |b, (name, buckets)| {
             b.set_buckets_for_metric(Matcher::Full(name.into()), buckets)
-                .expect("bucket lists are non-empty constants")
+                .expect("bucket lists are non-empty (checked at compile time)")
         })
         .build_recorder();
         for d in METRICS {
