@@ -35,9 +35,13 @@ async fn counts_by_outcome_and_code_and_readyz_turns_503_on_sigterm() {
     let port = free_port();
     let addr = format!("127.0.0.1:{port}");
     let base = format!("http://{addr}");
+    // JSON logs at DEBUG (the support module sets RUST_LOG=predict_worker=debug), checked at the end.
     let mut worker = WorkerProcess::spawn(
         &names,
-        &[("PREDICT_WORKER__TELEMETRY__METRICS_ADDR", addr.as_str())],
+        &[
+            ("PREDICT_WORKER__TELEMETRY__METRICS_ADDR", addr.as_str()),
+            ("PREDICT_WORKER__TELEMETRY__LOG_FORMAT", "json"),
+        ],
     );
     worker.wait_ready(Duration::from_secs(20));
     let client = Client::connect().await;
@@ -203,7 +207,44 @@ async fn counts_by_outcome_and_code_and_readyz_turns_503_on_sigterm() {
         seen.len() - before,
         &seen[before..]
     );
+    check_json_logs(&worker.log());
     client.cleanup(&names).await;
+}
+
+/// Every line is one JSON object with the fixed keys; error replies are logged inside their
+/// micro-batch's span with its correlation ids; INFO lines do not grow with the number of requests.
+fn check_json_logs(log: &str) {
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            serde_json::from_str(l).unwrap_or_else(|e| panic!("not one JSON object ({e}): {l}"))
+        })
+        .collect();
+    for l in &lines {
+        for key in ["timestamp", "level", "target", "message"] {
+            assert!(l.get(key).is_some(), "{key} missing: {l}");
+        }
+    }
+    let rejected: Vec<&serde_json::Value> = lines
+        .iter()
+        .filter(|l| l["message"] == "request rejected with an error reply")
+        .collect();
+    assert_eq!(rejected.len(), 8, "one DEBUG line per error reply");
+    for l in &rejected {
+        assert_eq!(l["level"], "DEBUG", "{l}");
+        assert_eq!(l["span"]["name"], "batch", "{l}");
+        let ids = l["span"]["correlation_ids"].as_str().unwrap_or("");
+        assert!(
+            ids.contains("bad-"),
+            "the batch span carries the correlation ids: {l}"
+        );
+    }
+    let info = lines.iter().filter(|l| l["level"] == "INFO").count();
+    assert!(
+        info < 20,
+        "{info} INFO lines for 3,068 requests: nothing per message at INFO"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
