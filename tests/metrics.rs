@@ -4,6 +4,7 @@
 //! properties of two workers' connections, as the management API shows them. RabbitMQ (with the
 //! management plugin on :15672) must run; these tests fail without it, never skip.
 
+mod cleanup;
 mod support;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -32,6 +33,7 @@ fn props(id: &str, reply_to: &str) -> BasicProperties {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn counts_by_outcome_and_code_and_readyz_turns_503_on_sigterm() {
     let names = Names::new("metrics");
+    let _delete = cleanup::DeleteOnDrop(names.clone());
     let port = free_port();
     let addr = format!("127.0.0.1:{port}");
     let base = format!("http://{addr}");
@@ -250,6 +252,7 @@ fn check_json_logs(log: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn management_api_shows_each_workers_model_identity() {
     let names = Names::new("identity");
+    let _delete = cleanup::DeleteOnDrop(names.clone());
     let mut a = WorkerProcess::spawn(&names, &[]);
     let b_names = Names {
         dir: names.dir.join("b"),
