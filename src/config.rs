@@ -219,6 +219,17 @@ pub struct TelemetrySettings {
     pub log_format: String,
     /// A tracing filter such as `info` or `predict_worker=debug`; `RUST_LOG` wins when set.
     pub log_level: String,
+    /// `host:port` for `/metrics`, `/healthz` and `/readyz` (e.g. `0.0.0.0:9090`); empty turns the
+    /// endpoint off (and metrics recording with it).
+    pub metrics_addr: String,
+}
+
+impl TelemetrySettings {
+    /// The endpoint's address, `None` when it is off. [`Settings::validate`] has checked it parses.
+    pub fn metrics_socket(&self) -> Option<std::net::SocketAddr> {
+        let addr = self.metrics_addr.trim();
+        (!addr.is_empty()).then(|| addr.parse().ok()).flatten()
+    }
 }
 
 impl Default for TelemetrySettings {
@@ -226,6 +237,7 @@ impl Default for TelemetrySettings {
         TelemetrySettings {
             log_format: "text".into(),
             log_level: "info".into(),
+            metrics_addr: String::new(),
         }
     }
 }
@@ -338,6 +350,17 @@ impl Settings {
             return bad(
                 "telemetry.log_level",
                 &format!("{message} (PREDICT_WORKER__TELEMETRY__LOG_LEVEL)"),
+            );
+        }
+        let addr = self.telemetry.metrics_addr.trim();
+        if !addr.is_empty() && addr.parse::<std::net::SocketAddr>().is_err() {
+            return bad(
+                "telemetry.metrics_addr",
+                &format!(
+                    "{addr:?} is not an address to listen on; write ip:port such as \"0.0.0.0:9090\" \
+                     or \"127.0.0.1:9090\", or \"\" to turn the endpoint off \
+                     (PREDICT_WORKER__TELEMETRY__METRICS_ADDR)"
+                ),
             );
         }
         if self.amqp.reconnect_initial_ms == 0

@@ -159,6 +159,27 @@ fn bad_values_and_missing_files_are_errors_naming_what_to_fix() {
         err.contains("telemetry.log_format") && err.contains("\"xml\""),
         "{err}"
     );
+    let err = error(
+        &none,
+        None,
+        env(&[("PREDICT_WORKER__TELEMETRY__METRICS_ADDR", "9090")]),
+    );
+    assert!(
+        err.contains("telemetry.metrics_addr") && err.contains("0.0.0.0:9090"),
+        "{err}"
+    );
+    let ok = Settings::load_from(
+        &none,
+        None,
+        env(&[("PREDICT_WORKER__TELEMETRY__METRICS_ADDR", "127.0.0.1:9090")]),
+        &Overrides::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        ok.telemetry.metrics_socket(),
+        Some("127.0.0.1:9090".parse().unwrap())
+    );
+    assert_eq!(Settings::default().telemetry.metrics_socket(), None);
     let missing = dir.path().join("missing.toml");
     let e = Settings::load_from(&none, Some(&missing), vec![], &Overrides::default()).unwrap_err();
     assert!(matches!(e, ConfigError::MissingFile { .. }), "{e}");

@@ -1,8 +1,10 @@
 //! RabbitMQ with lapin: connection and reconnect, topology, consumer, confirmed replies.
 
+pub mod blocked;
 pub mod connection;
 pub mod consumer;
 pub mod fault;
+pub mod observe;
 pub mod retry;
 pub mod route;
 pub mod settle;
