@@ -21,7 +21,7 @@ use super::connection::{self, Backoff};
 use super::route::{Retry, Routes};
 use super::settle::{self, Lane, Moves, Plan};
 use super::settler::Pipeline;
-use super::{fault, retry, topology, BrokerError};
+use super::{celery, fault, retry, topology, BrokerError};
 use crate::config::Settings;
 use crate::health::Readiness;
 use crate::model::Model;
@@ -139,7 +139,7 @@ async fn consume(
     let s = &w.settings;
     let routes = Arc::new(Routes::new(s));
     let consume_ch = open_channel(conn).await?;
-    topology::declare(&consume_ch, &s.queues).await?;
+    topology::declare(&consume_ch, &s.queues, s.celery.plain_request_queue).await?;
     let publish_ch = open_channel(conn).await?;
     publish_ch
         .confirm_select(ConfirmSelectOptions::default())
@@ -299,27 +299,36 @@ async fn gather(
 /// more than parsing and predicting a few kilobytes of rows.
 const INLINE_BYTES: usize = 32 * 1024;
 
-/// Replies for `batch`, in order, from one guarded model call.
+/// Replies for `batch`, in order, from one guarded model call; Celery tasks (a `task` header) answer
+/// to the task name `serves` and share the call with native requests.
 pub(super) fn respond<'a>(
     model: &Model,
     schema: &Schema,
-    batch: impl Iterator<Item = &'a Delivery>,
+    serves: &'a str,
+    batch: impl Iterator<Item = &'a Delivery> + Clone,
 ) -> Vec<protocol::Reply> {
     let messages: Vec<Message> = batch
+        .clone()
         .map(|d| Message {
             body: &d.data,
             content_type: d.properties.content_type().as_ref().map(|c| c.as_str()),
         })
         .collect();
-    protocol::respond_guarded(|b| model.predict(b), schema, &messages)
+    // Only a batch holding a Celery task pays for the task list.
+    let tasks: Vec<_> = if batch.clone().any(|d| celery::is_task(&d.properties)) {
+        batch.map(|d| celery::task(&d.properties, serves)).collect()
+    } else {
+        Vec::new()
+    };
+    protocol::respond_tasks_guarded(|b| model.predict(b), schema, &messages, &tasks)
 }
 
 /// What to send for each delivery of a batch: fresh ones are predicted together; redelivered ones
 /// (their worker died or lost the broker while holding them) go to the retry lane unpredicted.
-fn plan(model: &Model, schema: &Schema, batch: &[Delivery]) -> Vec<Plan> {
+fn plan(model: &Model, schema: &Schema, serves: &str, batch: &[Delivery]) -> Vec<Plan> {
     let fresh = || batch.iter().filter(|d| !d.redelivered);
     fault::abort_if_marked(fresh());
-    let mut replies = respond(model, schema, fresh()).into_iter();
+    let mut replies = respond(model, schema, serves, fresh()).into_iter();
     batch
         .iter()
         .map(|d| {
@@ -339,13 +348,14 @@ async fn process(
 ) -> Result<(), BrokerError> {
     let bytes: usize = batch.iter().map(|d| d.data.len()).sum();
     let (batch, plans) = if bytes <= INLINE_BYTES {
-        let plans = plan(&w.model, &w.schema, &batch);
+        let plans = plan(&w.model, &w.schema, &lane.routes.celery_task, &batch);
         (batch, plans)
     } else {
         let model = Arc::clone(&w.model);
         let schema = Arc::clone(&w.schema);
+        let routes = Arc::clone(&lane.routes);
         tokio::task::spawn_blocking(move || {
-            let plans = plan(&model, &schema, &batch);
+            let plans = plan(&model, &schema, &routes.celery_task, &batch);
             (batch, plans)
         })
         .await
@@ -354,7 +364,13 @@ async fn process(
     for (d, p) in batch.iter().zip(&plans) {
         match p {
             Plan::Reply(r) => {
-                if let Some(code) = r.error {
+                if let (Some(code), None) = (r.error, r.disposition) {
+                    tracing::info!(
+                        delivery_tag = d.delivery_tag,
+                        code,
+                        "Celery task not run (REVOKED result sent)"
+                    );
+                } else if let Some(code) = r.error {
                     tracing::info!(
                         delivery_tag = d.delivery_tag,
                         code,

@@ -91,7 +91,7 @@ async fn serve(
         // Never serve a copy while its original could still come back (see `Moves`).
         lane.moves.wait_none().await;
         fault::abort_if_marked(&batch);
-        consumer::respond(model, schema, batch.iter())
+        consumer::respond(model, schema, &lane.routes.celery_task, batch.iter())
             .into_iter()
             .map(Plan::Reply)
             .collect()
