@@ -45,6 +45,7 @@ pub fn task<'a>(props: &'a BasicProperties, serves: &'a str) -> Option<Task<'a>>
         parent_id: text(h, "parent_id"),
         expires: text(h, "expires"),
         eta: text(h, "eta"),
+        compression: text(h, "compression"),
     })
 }
 

@@ -22,6 +22,8 @@ pub struct Task<'a> {
     pub parent_id: Option<&'a str>,
     pub expires: Option<&'a str>,
     pub eta: Option<&'a str>,
+    /// Celery's `compression` header (`task_compression`): compressed bodies are refused.
+    pub compression: Option<&'a str>,
 }
 
 /// Why a Celery task is not run. Each message names the header or argument and what to do.
@@ -41,6 +43,8 @@ pub enum CeleryError {
     Pickled(String),
     #[error("content type {0:?} is not supported for Celery tasks; set task_serializer=\"json\" on the Celery app")]
     ContentType(String),
+    #[error("the task body is compressed (header \"compression\" = {0:?}); leave task_compression unset on the Celery app")]
+    Compressed(String),
     #[error("{0}")]
     Body(String),
 }
@@ -54,7 +58,7 @@ impl CeleryError {
             CeleryError::BadTime { .. } => "invalid_header",
             CeleryError::Eta(_) => "eta_not_supported",
             CeleryError::Pickled(_) => "pickled_task",
-            CeleryError::ContentType(_) => "unsupported_content_type",
+            CeleryError::ContentType(_) | CeleryError::Compressed(_) => "unsupported_content_type",
             CeleryError::Body(_) => "invalid_request",
         }
     }
@@ -85,6 +89,9 @@ pub fn parse(
         if time("eta", eta)? > now {
             return Err(CeleryError::Eta(eta.to_string()).into());
         }
+    }
+    if let Some(compression) = task.compression {
+        return Err(CeleryError::Compressed(compression.chars().take(64).collect()).into());
     }
     match Format::from_content_type(content_type) {
         Ok(Format::Json) => {}

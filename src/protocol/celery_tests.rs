@@ -123,6 +123,12 @@ fn headers_decide_before_the_body_is_read() {
         ..task()
     };
     assert_eq!(code(parse_body(&due, &json!([[[1, 2]], {}]))), "ok");
+    let zipped = Task {
+        compression: Some("application/x-gzip"),
+        ..task()
+    };
+    let e = parse_body(&zipped, &json!([[[1, 2]], {}])).unwrap_err();
+    assert!(e.to_string().contains("task_compression"), "{e}");
     let garbled = Task {
         expires: Some("tomorrow"),
         ..task()
@@ -181,23 +187,19 @@ fn results_are_what_celerys_rpc_backend_writes() {
         parent_id: Some(""),
         ..task()
     };
-    let body = json!([[[1, 2]], {}, null]).to_string();
-    let batch = json!([[], {"instances": [[1, 2], [-1, 0]]}, null]).to_string();
-    let bad = json!([[[1, 2, 3]], {}, null]).to_string();
-    let native = br#"{"id": 7, "features": [1, 2]}"#;
-    let m = |b: &'static [u8]| Message {
-        body: b,
-        content_type: Some("application/json"),
-    };
-    let body: &'static str = Box::leak(body.into_boxed_str());
-    let batch: &'static str = Box::leak(batch.into_boxed_str());
-    let bad: &'static str = Box::leak(bad.into_boxed_str());
-    let messages = [
-        m(body.as_bytes()),
-        m(batch.as_bytes()),
-        m(native),
-        m(bad.as_bytes()),
+    let bodies = [
+        json!([[[1, 2]], {}, null]).to_string(),
+        json!([[], {"instances": [[1, 2], [-1, 0]]}, null]).to_string(),
+        json!({"id": 7, "features": [1, 2]}).to_string(),
+        json!([[[1, 2, 3]], {}, null]).to_string(),
     ];
+    let messages: Vec<Message> = bodies
+        .iter()
+        .map(|b| Message {
+            body: b.as_bytes(),
+            content_type: Some("application/json"),
+        })
+        .collect();
     let tasks = [Some(grouped), Some(task()), None, Some(task())];
     let calls = std::cell::Cell::new(0);
     let counting = |b: &Batch| {
