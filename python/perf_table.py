@@ -8,7 +8,7 @@ Usage (RabbitMQ on 127.0.0.1:5672, a release build):
 
 Celery mode (python/celery_bench.py; needs python/requirements.txt): the same Celery client's
 ``send_task("predict", ...).get()`` against predict-worker and a real Celery worker (solo, prefork -c 2):
-    python3 python/perf_table.py --celery [--runs 1] [--tasks 2000] [--in-flight 64]
+    python3 python/perf_table.py --celery [--runs 1] [--tasks 2000] [--in-flight 64] [--clients 2]
 
 Every command it runs is printed in the table, so each figure can be reproduced by hand.
 """
@@ -57,6 +57,7 @@ def main():
     ap.add_argument("--tasks", type=int, default=2000, help="--celery: tasks per throughput run")
     ap.add_argument("--in-flight", type=int, default=64, help="--celery: tasks in flight")
     ap.add_argument("--latency-tasks", type=int, default=300, help="--celery: tasks sent one at a time")
+    ap.add_argument("--clients", type=int, default=2, help="--celery: Celery client processes")
     ap.add_argument("--drain-tasks", type=int, default=20000,
                     help="--celery: tasks pre-filled for predict-worker's drain (a Celery worker gets 1/20)")
     a = ap.parse_args()
@@ -65,10 +66,10 @@ def main():
         import celery_bench
 
         targets = ["predict-worker", "celery solo", "celery prefork -c 2"]
-        figures = celery_bench.median_runs(a.runs, b, a.tasks, a.in_flight, a.latency_tasks, targets, a.drain_tasks)
+        figures = celery_bench.median_runs(a.runs, b, a.tasks, a.in_flight, a.latency_tasks, targets, a.drain_tasks, a.clients)
         command = " ".join(["python3 python/perf_table.py --celery", f"--runs {a.runs}", f"--tasks {a.tasks}",
                             f"--in-flight {a.in_flight}", f"--latency-tasks {a.latency_tasks}",
-                            f"--drain-tasks {a.drain_tasks}"])
+                            f"--drain-tasks {a.drain_tasks}", f"--clients {a.clients}"])
         print(f"median of {a.runs} runs; " + celery_bench.table(figures, command))
         return
     base = [b, "bench", "--spawn-worker", "--model", MODEL, "--target", "both"]
