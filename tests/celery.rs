@@ -207,13 +207,69 @@ async fn a_celery_client_after_the_worker_gets_offline_answers_with_native_traff
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
-    let got = support::collect(&mut replies, requests.len(), Duration::from_secs(60)).await;
+    // Celery tasks published by hand: one whose result we read raw, and two without reply_to (one
+    // good: acked with no result anywhere; one for another task: dead-lettered).
+    let task_body = json!([[rows[0]], {}, null]).to_string();
+    let task = |name: &str, id: &str| {
+        let mut h = lapin::types::FieldTable::default();
+        h.insert("task".into(), AMQPValue::LongString(name.into()));
+        h.insert("id".into(), AMQPValue::LongString(id.into()));
+        h.insert("group".into(), AMQPValue::LongString("g-7".into()));
+        h.insert("ignore_result".into(), AMQPValue::Boolean(false));
+        BasicProperties::default()
+            .with_content_type("application/json".into())
+            .with_content_encoding("utf-8".into())
+            .with_delivery_mode(2)
+            .with_headers(h)
+    };
+    let raw = task("predict", "raw-1")
+        .with_correlation_id("raw-1".into())
+        .with_reply_to(reply_to.as_str().into());
+    client
+        .publish(&names.requests, task_body.as_bytes(), raw)
+        .await;
+    for (name, id) in [("predict", "silent-1"), ("other.task", "silent-2")] {
+        client
+            .publish(&names.requests, task_body.as_bytes(), task(name, id))
+            .await;
+    }
+    let mut got = support::collect(&mut replies, requests.len() + 1, Duration::from_secs(60)).await;
     assert_eq!(
         got.len(),
-        requests.len(),
-        "native replies:\n{}",
+        requests.len() + 1,
+        "native replies and one Celery result:\n{}",
         worker.log()
     );
+    let at = got
+        .iter()
+        .position(|d| support::correlation(&d.properties) == "raw-1")
+        .expect("the raw task's result");
+    let result = got.remove(at);
+    let p = &result.properties;
+    assert_eq!(
+        p.content_type().as_ref().map(|c| c.as_str()),
+        Some("application/json")
+    );
+    assert_eq!(
+        p.content_encoding().as_ref().map(|c| c.as_str()),
+        Some("utf-8")
+    );
+    assert_eq!(
+        *p.delivery_mode(),
+        Some(1),
+        "transient, as Celery's rpc:// results"
+    );
+    let meta: Value = serde_json::from_slice(&result.data).expect("result JSON");
+    let mut want = expected["0"].clone();
+    want.as_object_mut().expect("reply object").remove("id");
+    assert_eq!(meta["status"], "SUCCESS");
+    assert_eq!(meta["result"], want);
+    assert_eq!(meta["task_id"], "raw-1");
+    assert_eq!(meta["group_id"], "g-7");
+    assert_eq!(meta["children"], json!([]));
+    assert!(meta["date_done"]
+        .as_str()
+        .is_some_and(|d| d.ends_with("+00:00")));
     for d in &got {
         let id = support::correlation(&d.properties);
         let reply: Value = serde_json::from_slice(&d.data).expect("native reply JSON");
@@ -249,7 +305,7 @@ async fn a_celery_client_after_the_worker_gets_offline_answers_with_native_traff
     assert_eq!(summary["ignore_result"], "ok");
 
     // Failures were dead-lettered with their codes; the expired task and ignore_result were acked.
-    let dead = client.drain_until(&names.dead, 5).await;
+    let dead = client.drain_until(&names.dead, 6).await;
     let mut codes: Vec<String> = dead
         .iter()
         .map(|m| header(&m.delivery.properties, "x-predict-error"))
@@ -259,6 +315,7 @@ async fn a_celery_client_after_the_worker_gets_offline_answers_with_native_traff
         codes,
         [
             "eta_not_supported",
+            "not_registered",
             "not_registered",
             "pickled_task",
             "unknown_feature",

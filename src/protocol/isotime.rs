@@ -159,6 +159,33 @@ mod tests {
     }
 
     #[test]
+    fn random_text_never_panics() {
+        let alphabet = b"0123456789-:T+Z. z\xc3\xa9";
+        let mut state: u64 = 7;
+        for _ in 0..20_000 {
+            let mut text = Vec::new();
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            let len = (state >> 59) as usize + 12;
+            for _ in 0..len {
+                state = state
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1);
+                text.push(alphabet[(state >> 33) as usize % alphabet.len()]);
+            }
+            if let Ok(text) = std::str::from_utf8(&text) {
+                let _ = parse(text);
+            }
+            let _ = parse(&String::from_utf8_lossy(&text));
+        }
+        assert_eq!(
+            parse("9999-12-31T23:59:59.999999999+23:59").map(|t| t > 0.0),
+            Some(true)
+        );
+    }
+
+    #[test]
     fn writes_like_python_isoformat() {
         assert_eq!(
             format_utc(1_796_042_096.123456),
