@@ -4,6 +4,7 @@
 //! behave as with Celery's own worker; native requests on the same queue are answered alongside; and
 //! both declaration orders work. RabbitMQ and Celery must be there: these tests fail, never skip.
 
+mod cleanup;
 mod support;
 
 use std::collections::HashMap;
@@ -173,6 +174,7 @@ fn header(props: &BasicProperties, key: &str) -> String {
 async fn a_celery_client_after_the_worker_gets_offline_answers_with_native_traffic_alongside() {
     require_celery();
     let names = Names::new("celery");
+    let _delete = cleanup::DeleteOnDrop(names.clone());
     let client = Client::connect().await;
     let mut worker = WorkerProcess::spawn(&names, &[PLAIN]);
     worker.wait_ready(Duration::from_secs(20));
@@ -336,6 +338,7 @@ async fn a_celery_client_after_the_worker_gets_offline_answers_with_native_traff
 async fn a_celery_client_that_declares_and_publishes_first_is_answered_once_the_worker_starts() {
     require_celery();
     let names = Names::new("celeryfirst");
+    let _delete = cleanup::DeleteOnDrop(names.clone());
     let client = Client::connect().await;
     let cases = cases(200);
     let signal = names.dir.join("published");
@@ -376,6 +379,7 @@ async fn a_celery_client_that_declares_and_publishes_first_is_answered_once_the_
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_plain_mode_a_queue_celery_declared_stops_the_worker_naming_the_setting() {
     let names = Names::new("celery406");
+    let _delete = cleanup::DeleteOnDrop(names.clone());
     let client = Client::connect().await;
     // What a Celery client declares: the queue, durable, with no arguments.
     client
