@@ -21,6 +21,7 @@ MODEL = os.environ.get("MODEL", str(ROOT / "outputs" / "best_model.pkl"))
 
 app = Celery("reference", broker=os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//"), backend="rpc://")
 app.conf.task_default_queue = os.environ.get("CELERY_QUEUE", "celery")
+app.conf.worker_enable_remote_control = False  # no celery.pidbox exchange left on a shared broker
 model = joblib.load(MODEL)
 names = list(model.feature_names_in_)
 classes = [c.item() if hasattr(c, "item") else c for c in model.classes_]  # plain Python, not numpy scalars
