@@ -31,6 +31,7 @@ pub struct Settings {
     pub worker: WorkerSettings,
     pub model: ModelSettings,
     pub telemetry: TelemetrySettings,
+    pub celery: CelerySettings,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
@@ -212,6 +213,29 @@ impl Default for ModelSettings {
     }
 }
 
+/// Celery producers (protocol v2 tasks on the request queue, `rpc://` results): see docs/protocol.md.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct CelerySettings {
+    /// The task name answered; a Celery task with any other name gets a NotRegistered failure.
+    pub task_name: String,
+    /// Publish `rpc://` results persistent (delivery mode 2); Celery's own default is transient.
+    pub result_persistent: bool,
+    /// Declare the request queue durable with no arguments, exactly as a Celery client declares it,
+    /// so the worker and Celery clients may declare it in either order.
+    pub plain_request_queue: bool,
+}
+
+impl Default for CelerySettings {
+    fn default() -> Self {
+        CelerySettings {
+            task_name: "predict".into(),
+            result_persistent: false,
+            plain_request_queue: false,
+        }
+    }
+}
+
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct TelemetrySettings {
@@ -326,6 +350,19 @@ impl Settings {
         }
         if self.queues.requests.is_empty() {
             return bad("queues.requests", "must not be empty");
+        }
+        if self.celery.task_name.is_empty() {
+            return bad(
+                "celery.task_name",
+                "must not be empty (PREDICT_WORKER__CELERY__TASK_NAME)",
+            );
+        }
+        if self.celery.plain_request_queue && self.queues.queue_type == "quorum" {
+            return bad(
+                "celery.plain_request_queue",
+                "declares the request queue with no arguments, so it cannot be a quorum queue; \
+                 set queues.queue_type = \"classic\" or celery.plain_request_queue = false",
+            );
         }
         if self.worker.prefetch == 0 {
             return bad("worker.prefetch", "must be at least 1");

@@ -25,7 +25,7 @@ use super::route::{Retry, Routes};
 use super::settle::{self, Lane, Moves, Plan};
 use super::settler::Pipeline;
 use super::throttle::Throttle;
-use super::{blocked, fault, retry, topology, BrokerError};
+use super::{blocked, celery, fault, retry, topology, BrokerError};
 use crate::config::Settings;
 use crate::health::Readiness;
 use crate::model::Model;
@@ -157,7 +157,7 @@ async fn consume(
     let s = &w.settings;
     let routes = Arc::new(Routes::new(s));
     let consume_ch = open_channel(conn).await?;
-    topology::declare(&consume_ch, &s.queues).await?;
+    topology::declare(&consume_ch, &s.queues, s.celery.plain_request_queue).await?;
     let publish_ch = open_channel(conn).await?;
     publish_ch
         .confirm_select(ConfirmSelectOptions::default())
@@ -321,20 +321,29 @@ async fn gather(
 /// more than parsing and predicting a few kilobytes of rows.
 const INLINE_BYTES: usize = 32 * 1024;
 
-/// Replies for `batch`, in order, from one guarded model call; the time in the model and the rows it
-/// predicted go to `metrics` (once per batch, when it predicted anything).
+/// Replies for `batch`, in order, from one guarded model call; Celery tasks (a `task` header) answer
+/// to the task name `serves` and share the call with native requests. The time in the model and the
+/// rows it predicted go to `metrics` (once per batch, when it predicted anything).
 pub(super) fn respond<'a>(
     model: &Model,
     schema: &Schema,
     metrics: &Metrics,
-    batch: impl Iterator<Item = &'a Delivery>,
+    serves: &'a str,
+    batch: impl Iterator<Item = &'a Delivery> + Clone,
 ) -> Vec<protocol::Reply> {
     let messages: Vec<Message> = batch
+        .clone()
         .map(|d| Message {
             body: &d.data,
             content_type: d.properties.content_type().as_ref().map(|c| c.as_str()),
         })
         .collect();
+    // Only a batch holding a Celery task pays for the task list.
+    let tasks: Vec<_> = if batch.clone().any(|d| celery::is_task(&d.properties)) {
+        batch.map(|d| celery::task(&d.properties, serves)).collect()
+    } else {
+        Vec::new()
+    };
     let (took, rows, calls) = (Cell::new(Duration::ZERO), Cell::new(0), Cell::new(0u32));
     let timed = |b: &crate::model::Batch| {
         let started = std::time::Instant::now();
@@ -346,7 +355,7 @@ pub(super) fn respond<'a>(
         }
         out
     };
-    let replies = protocol::respond_guarded(timed, schema, &messages);
+    let replies = protocol::respond_tasks_guarded(timed, schema, &messages, &tasks);
     if calls.get() > 0 {
         metrics.predicted(rows.get(), took.get());
     }
@@ -355,10 +364,16 @@ pub(super) fn respond<'a>(
 
 /// What to send for each delivery of a batch: fresh ones are predicted together; redelivered ones
 /// (their worker died or lost the broker while holding them) go to the retry lane unpredicted.
-fn plan(model: &Model, schema: &Schema, metrics: &Metrics, batch: &[Delivery]) -> Vec<Plan> {
+fn plan(
+    model: &Model,
+    schema: &Schema,
+    metrics: &Metrics,
+    serves: &str,
+    batch: &[Delivery],
+) -> Vec<Plan> {
     let fresh = || batch.iter().filter(|d| !d.redelivered);
     fault::abort_if_marked(fresh());
-    let mut replies = respond(model, schema, metrics, fresh()).into_iter();
+    let mut replies = respond(model, schema, metrics, serves, fresh()).into_iter();
     batch
         .iter()
         .map(|d| {
@@ -383,15 +398,24 @@ async fn process(
     async move {
         let bytes: usize = batch.iter().map(|d| d.data.len()).sum();
         let (batch, plans) = if bytes <= INLINE_BYTES {
-            let plans = plan(&w.model, &w.schema, lane.in_flight.metrics(), &batch);
+            let plans = plan(
+                &w.model,
+                &w.schema,
+                lane.in_flight.metrics(),
+                &lane.routes.celery_task,
+                &batch,
+            );
             (batch, plans)
         } else {
             let model = Arc::clone(&w.model);
             let schema = Arc::clone(&w.schema);
             let in_flight = Arc::clone(&lane.in_flight);
+            let routes = Arc::clone(&lane.routes);
             let span = tracing::Span::current();
             tokio::task::spawn_blocking(move || {
-                let plans = span.in_scope(|| plan(&model, &schema, in_flight.metrics(), &batch));
+                let plans = span.in_scope(|| {
+                    plan(&model, &schema, in_flight.metrics(), &routes.celery_task, &batch)
+                });
                 (batch, plans)
             })
             .await
@@ -400,7 +424,13 @@ async fn process(
         for (d, p) in batch.iter().zip(&plans) {
             match p {
                 Plan::Reply(r) => {
-                    if let Some(code) = r.error {
+                    if let (Some(code), None) = (r.error, r.disposition) {
+                        tracing::debug!(
+                            delivery_tag = d.delivery_tag,
+                            code,
+                            "Celery task not run (REVOKED result sent)"
+                        );
+                    } else if let Some(code) = r.error {
                         tracing::debug!(
                             delivery_tag = d.delivery_tag,
                             code,

@@ -96,10 +96,16 @@ async fn serve(
             // Never serve a copy while its original could still come back (see `Moves`).
             lane.moves.wait_none().await;
             fault::abort_if_marked(&batch);
-            consumer::respond(model, schema, lane.in_flight.metrics(), batch.iter())
-                .into_iter()
-                .map(Plan::Reply)
-                .collect()
+            consumer::respond(
+                model,
+                schema,
+                lane.in_flight.metrics(),
+                &lane.routes.celery_task,
+                batch.iter(),
+            )
+            .into_iter()
+            .map(Plan::Reply)
+            .collect()
         };
         let settled = settle::publish_and_settle(lane, batch, plans, taken, throttle).await?;
         tracing::debug!(?settled, queue = %lane.queue, "retried request settled");

@@ -15,7 +15,7 @@ use tokio::sync::Notify;
 
 use super::route::{Outbound, Retry, Routes};
 use super::throttle::Throttle;
-use super::BrokerError;
+use super::{celery, BrokerError};
 use crate::protocol::Reply;
 use crate::telemetry::InFlight;
 
@@ -121,7 +121,8 @@ impl Reroute {
 
 struct Entry {
     delivery: Delivery,
-    first: PublisherConfirm,
+    /// `None` when nothing was published first (a Celery task that wants no result).
+    first: Option<PublisherConfirm>,
     second: Option<PublisherConfirm>,
     kind: Kind,
 }
@@ -213,13 +214,23 @@ pub async fn publish(
         let props = &d.properties;
         match plan {
             Plan::Reply(reply) => {
-                let route = reply_route(props, &routes.results);
-                let reply_props = reply_properties(props, &reply.content_type);
-                let first = lane
-                    .publish
-                    .basic_publish("".into(), route.into(), REPLY, &reply.body, reply_props)
-                    .await
-                    .map_err(|e| BrokerError::lost("publishing a reply", &e))?;
+                // A Celery result goes to `reply_to` only (never the results queue), if wanted.
+                let (route, reply_props) = if reply.celery {
+                    let props = celery::result_properties(props, routes.celery_persistent);
+                    (celery::result_route(&d.properties), props)
+                } else {
+                    let route = reply_route(props, &routes.results);
+                    (Some(route), reply_properties(props, &reply.content_type))
+                };
+                let first = match route {
+                    Some(route) => Some(
+                        lane.publish
+                            .basic_publish("".into(), route.into(), REPLY, &reply.body, reply_props)
+                            .await
+                            .map_err(|e| BrokerError::lost("publishing a reply", &e))?,
+                    ),
+                    None => None,
+                };
                 match reply.error {
                     Some(code) if reply.disposition.is_some() => {
                         let message = reply.error_message.as_deref().unwrap_or(code);
@@ -233,7 +244,7 @@ pub async fn publish(
             Plan::Again(why) => {
                 let out = routes.again(props, *why, &lane.queue);
                 let kind = Kind::Rerouted(Reroute::of(&out));
-                Ok((send(lane, &out, &d.data).await?, None, kind))
+                Ok((Some(send(lane, &out, &d.data).await?), None, kind))
             }
         }
     });
@@ -276,7 +287,10 @@ pub async fn confirm_batch(
     let metrics = lane.in_flight.metrics();
     for entry in batch.entries {
         let tag = entry.delivery.delivery_tag;
-        let first = confirmed(entry.first).await?;
+        let first = match entry.first {
+            Some(confirm) => confirmed(confirm).await?,
+            None => Confirmation::NotRequested,
+        };
         let mut moved = matches!(entry.kind, Kind::Rerouted(Reroute::Retried));
         let error_code = match entry.kind {
             Kind::ErrorReply(code) => Some(code),

@@ -1,6 +1,7 @@
 //! `RequestError`: why one request could not be answered with a prediction. Each error has a stable
 //! snake_case `code()` for the reply and a `disposition()` saying whether the message is rejected or retried.
 
+use super::celery::CeleryError;
 use crate::model::PredictError;
 
 /// What the worker does with a message whose request failed.
@@ -42,6 +43,8 @@ pub enum RequestError {
     },
     #[error(transparent)]
     Predict(#[from] PredictError),
+    #[error(transparent)]
+    Celery(#[from] CeleryError),
     #[error("internal error: {0}; please report this with the request")]
     Internal(String),
 }
@@ -79,6 +82,7 @@ impl RequestError {
             RequestError::TooManyInstances { .. } => "too_many_instances",
             RequestError::RaggedRows { .. } => "wrong_feature_count",
             RequestError::Predict(e) => e.code(),
+            RequestError::Celery(e) => e.code(),
             RequestError::Internal(_) => "internal_error",
         }
     }

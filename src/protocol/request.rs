@@ -56,6 +56,11 @@ impl Schema {
         )
     }
 
+    /// The largest body accepted, in bytes (`worker.max_body_bytes`).
+    pub fn max_body_bytes(&self) -> usize {
+        self.max_body_bytes
+    }
+
     /// What a pickle body may expand to when decoded (see `pickle_scan::budget_for`).
     fn pickle_budget(&self) -> u64 {
         pickle_scan::budget_for(self.max_body_bytes)
@@ -146,6 +151,22 @@ pub fn parse(
             let id = ctx.id.take().or_else(|| recover_id(body, format, schema));
             Err(Rejected { id, error })
         }
+    }
+}
+
+/// Parse rows given outside a request object (a Celery task's `args`/`kwargs`): `rows` is one row when
+/// `single` (like `features`), else a list of rows (like `instances`), checked exactly the same way.
+pub fn parse_rows(rows: &Value, single: bool, schema: &Schema) -> Result<Request, RequestError> {
+    let mut ctx = Ctx::new(schema);
+    ctx.single = Some(single);
+    let outcome = if single {
+        RowSeed { ctx: &mut ctx }.deserialize(rows)
+    } else {
+        InstancesSeed { ctx: &mut ctx }.deserialize(rows)
+    };
+    match outcome.map_err(|e| RequestError::invalid(e.to_string())) {
+        Ok(()) => ctx.finish(),
+        Err(serde_error) => Err(ctx.error.take().unwrap_or(serde_error)),
     }
 }
 
