@@ -1,10 +1,13 @@
 //! Criterion micro-benchmarks: load time of the shipped model (whole load, and the decompress + unpickle
 //! part alone, which tests/pickle_shipped.rs once held to a timing budget), and single-row and 1,000-row predict for each
-//! family (shipped ColumnTransformer + forest, linear pipeline, forest, gradient boosting, hist gradient boosting).
+//! family (shipped ColumnTransformer + forest, linear pipeline, forest, gradient boosting, hist gradient boosting,
+//! SVC with an rbf kernel, k-nearest neighbours, MLP), and request parsing (`support/parse.rs`).
 //! The Python baseline for the same models and rows is `python/bench_sklearn.py`.
 
 #[path = "../tests/common/fixtures.rs"]
 mod fixtures;
+#[path = "support/parse.rs"]
+mod parse;
 
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
@@ -16,7 +19,7 @@ use predict_worker::model::{load_model, Batch, LoadLimits, Model};
 use serde_json::Value;
 
 /// The fixture behind each family (current scikit-learn), as in python/bench_sklearn.py.
-const FAMILIES: [(&str, &str); 4] = [
+const FAMILIES: &[(&str, &str)] = &[
     ("linear", "sklearn-1.9.1/logreg_binary_pickle_p4"),
     ("forest", "sklearn-1.9.1/random_forest_classifier_pickle_p5"),
     (
@@ -27,6 +30,10 @@ const FAMILIES: [(&str, &str); 4] = [
         "hist_gradient_boosting",
         "sklearn-1.9.1/hist_gradient_boosting_classifier_binary",
     ),
+    // The model zoo, part A (tests/fixtures/zoo-a/).
+    ("svc_rbf", "zoo-a/sklearn-1.9.1/svc_rbf_binary_proba"),
+    ("knn", "zoo-a/sklearn-1.9.1/knn_clf_uniform"),
+    ("mlp", "zoo-a/sklearn-1.9.1/mlp_clf_multiclass"),
 ];
 
 fn shipped_path() -> PathBuf {
@@ -97,6 +104,7 @@ fn benches(c: &mut Criterion) {
             fixtures::fixture(name).and_then(|fx| prepare(&fx.model_path, &fx.manifest.inputs));
         bench_predict(c, family, prepared);
     }
+    parse::benches(c);
 }
 
 criterion_group! {

@@ -29,6 +29,13 @@ FIXTURES = [
     ("gradient boosting (10 stages)", "gradient_boosting_classifier_binary"),
     ("hist gradient boosting (10 iters)", "hist_gradient_boosting_classifier_binary"),
 ]
+# The model zoo, part A (tests/fixtures/zoo-a/sklearn-<version>/), as benches/predict.rs.
+ZOO_A = FIX.parent / "zoo-a" / FIX.name
+ZOO_A_FIXTURES = [
+    ("SVC(rbf, probability) pipeline, 35 support vectors", "svc_rbf_binary_proba"),
+    ("KNeighborsClassifier(k=5, kd_tree) pipeline", "knn_clf_uniform"),
+    ("MLPClassifier((10, 5)) pipeline", "mlp_clf_multiclass"),
+]
 
 
 def per_call(fn, min_time=0.5, repeats=5) -> float:
@@ -84,9 +91,9 @@ def main() -> None:
     cols = list(model.feature_names_in_)
     bench("shipped model (ColumnTransformer + RandomForest, 50 trees)", model, frame(sample[:1], cols),
           frame(cycle(sample), cols))
-    for label, stem in FIXTURES:
-        manifest = json.loads((FIX / f"{stem}.json").read_text())
-        m = joblib.load(FIX / manifest["model"])
+    for label, folder, stem in [(lb, FIX, st) for lb, st in FIXTURES] + [(lb, ZOO_A, st) for lb, st in ZOO_A_FIXTURES]:
+        manifest = json.loads((folder / f"{stem}.json").read_text())
+        m = joblib.load(folder / manifest["model"])
         rows = [[np.nan if v is None else v for v in r] for r in manifest["inputs"]]
         bench(label, m, np.array(rows[:1], dtype=float), np.array(cycle(rows), dtype=float))
     load = per_call(lambda: joblib.load(shipped), min_time=1.0)

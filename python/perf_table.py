@@ -6,6 +6,10 @@ Usage (RabbitMQ on 127.0.0.1:5672, a release build):
     cargo build --release --locked
     python3 python/perf_table.py [--runs 3] [--binary target/release/predict-worker]
 
+Celery mode (python/celery_bench.py; needs python/requirements.txt): the same Celery client's
+``send_task("predict", ...).get()`` against predict-worker and a real Celery worker (solo, prefork -c 2):
+    python3 python/perf_table.py --celery [--runs 1] [--tasks 2000] [--in-flight 64] [--clients 2]
+
 Every command it runs is printed in the table, so each figure can be reproduced by hand.
 """
 
@@ -49,8 +53,25 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--binary", default="target/release/predict-worker")
+    ap.add_argument("--celery", action="store_true", help="Celery clients: predict-worker vs a Celery worker")
+    ap.add_argument("--tasks", type=int, default=2000, help="--celery: tasks per throughput run")
+    ap.add_argument("--in-flight", type=int, default=64, help="--celery: tasks in flight")
+    ap.add_argument("--latency-tasks", type=int, default=300, help="--celery: tasks sent one at a time")
+    ap.add_argument("--clients", type=int, default=2, help="--celery: Celery client processes")
+    ap.add_argument("--drain-tasks", type=int, default=20000,
+                    help="--celery: tasks pre-filled for predict-worker's drain (a Celery worker gets 1/20)")
     a = ap.parse_args()
     b = a.binary
+    if a.celery:
+        import celery_bench
+
+        targets = ["predict-worker", "celery solo", "celery prefork -c 2"]
+        figures = celery_bench.median_runs(a.runs, b, a.tasks, a.in_flight, a.latency_tasks, targets, a.drain_tasks, a.clients)
+        command = " ".join(["python3 python/perf_table.py --celery", f"--runs {a.runs}", f"--tasks {a.tasks}",
+                            f"--in-flight {a.in_flight}", f"--latency-tasks {a.latency_tasks}",
+                            f"--drain-tasks {a.drain_tasks}", f"--clients {a.clients}"])
+        print(f"median of {a.runs} runs; " + celery_bench.table(figures, command))
+        return
     base = [b, "bench", "--spawn-worker", "--model", MODEL, "--target", "both"]
     cases = [
         ("closed loop, 1 row per request, 1,000 in flight", ["--requests", "20000", "--in-flight", "1000"]),

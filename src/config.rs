@@ -31,6 +31,7 @@ pub struct Settings {
     pub worker: WorkerSettings,
     pub model: ModelSettings,
     pub telemetry: TelemetrySettings,
+    pub celery: CelerySettings,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
@@ -212,6 +213,29 @@ impl Default for ModelSettings {
     }
 }
 
+/// Celery producers (protocol v2 tasks on the request queue, `rpc://` results): see docs/protocol.md.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct CelerySettings {
+    /// The task name answered; a Celery task with any other name gets a NotRegistered failure.
+    pub task_name: String,
+    /// Publish `rpc://` results persistent (delivery mode 2); Celery's own default is transient.
+    pub result_persistent: bool,
+    /// Declare the request queue durable with no arguments, exactly as a Celery client declares it,
+    /// so the worker and Celery clients may declare it in either order.
+    pub plain_request_queue: bool,
+}
+
+impl Default for CelerySettings {
+    fn default() -> Self {
+        CelerySettings {
+            task_name: "predict".into(),
+            result_persistent: false,
+            plain_request_queue: false,
+        }
+    }
+}
+
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct TelemetrySettings {
@@ -219,6 +243,17 @@ pub struct TelemetrySettings {
     pub log_format: String,
     /// A tracing filter such as `info` or `predict_worker=debug`; `RUST_LOG` wins when set.
     pub log_level: String,
+    /// `host:port` for `/metrics`, `/healthz` and `/readyz` (e.g. `0.0.0.0:9090`); empty turns the
+    /// endpoint off (and metrics recording with it).
+    pub metrics_addr: String,
+}
+
+impl TelemetrySettings {
+    /// The endpoint's address, `None` when it is off. [`Settings::validate`] has checked it parses.
+    pub fn metrics_socket(&self) -> Option<std::net::SocketAddr> {
+        let addr = self.metrics_addr.trim();
+        (!addr.is_empty()).then(|| addr.parse().ok()).flatten()
+    }
 }
 
 impl Default for TelemetrySettings {
@@ -226,6 +261,7 @@ impl Default for TelemetrySettings {
         TelemetrySettings {
             log_format: "text".into(),
             log_level: "info".into(),
+            metrics_addr: String::new(),
         }
     }
 }
@@ -315,6 +351,19 @@ impl Settings {
         if self.queues.requests.is_empty() {
             return bad("queues.requests", "must not be empty");
         }
+        if self.celery.task_name.is_empty() {
+            return bad(
+                "celery.task_name",
+                "must not be empty (PREDICT_WORKER__CELERY__TASK_NAME)",
+            );
+        }
+        if self.celery.plain_request_queue && self.queues.queue_type == "quorum" {
+            return bad(
+                "celery.plain_request_queue",
+                "declares the request queue with no arguments, so it cannot be a quorum queue; \
+                 set queues.queue_type = \"classic\" or celery.plain_request_queue = false",
+            );
+        }
         if self.worker.prefetch == 0 {
             return bad("worker.prefetch", "must be at least 1");
         }
@@ -338,6 +387,17 @@ impl Settings {
             return bad(
                 "telemetry.log_level",
                 &format!("{message} (PREDICT_WORKER__TELEMETRY__LOG_LEVEL)"),
+            );
+        }
+        let addr = self.telemetry.metrics_addr.trim();
+        if !addr.is_empty() && addr.parse::<std::net::SocketAddr>().is_err() {
+            return bad(
+                "telemetry.metrics_addr",
+                &format!(
+                    "{addr:?} is not an address to listen on; write ip:port such as \"0.0.0.0:9090\" \
+                     or \"127.0.0.1:9090\", or \"\" to turn the endpoint off \
+                     (PREDICT_WORKER__TELEMETRY__METRICS_ADDR)"
+                ),
             );
         }
         if self.amqp.reconnect_initial_ms == 0

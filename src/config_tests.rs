@@ -159,6 +159,27 @@ fn bad_values_and_missing_files_are_errors_naming_what_to_fix() {
         err.contains("telemetry.log_format") && err.contains("\"xml\""),
         "{err}"
     );
+    let err = error(
+        &none,
+        None,
+        env(&[("PREDICT_WORKER__TELEMETRY__METRICS_ADDR", "9090")]),
+    );
+    assert!(
+        err.contains("telemetry.metrics_addr") && err.contains("0.0.0.0:9090"),
+        "{err}"
+    );
+    let ok = Settings::load_from(
+        &none,
+        None,
+        env(&[("PREDICT_WORKER__TELEMETRY__METRICS_ADDR", "127.0.0.1:9090")]),
+        &Overrides::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        ok.telemetry.metrics_socket(),
+        Some("127.0.0.1:9090".parse().unwrap())
+    );
+    assert_eq!(Settings::default().telemetry.metrics_socket(), None);
     let missing = dir.path().join("missing.toml");
     let e = Settings::load_from(&none, Some(&missing), vec![], &Overrides::default()).unwrap_err();
     assert!(matches!(e, ConfigError::MissingFile { .. }), "{e}");
@@ -274,4 +295,20 @@ fn flag_url_still_takes_user_and_password_from_settings() {
     )
     .expect("loads");
     assert_eq!(login(&s.amqp.url), ("u".into(), "x@y".into()));
+}
+
+#[test]
+fn celery_settings_are_checked() {
+    let mut s = Settings::default();
+    assert_eq!(s.celery.task_name, "predict");
+    assert!(!s.celery.plain_request_queue);
+    s.celery.plain_request_queue = true;
+    assert!(s.validate().is_ok());
+    s.queues.queue_type = "quorum".into();
+    let e = s.validate().unwrap_err().to_string();
+    assert!(e.contains("celery.plain_request_queue"), "{e}");
+    let mut s = Settings::default();
+    s.celery.task_name.clear();
+    let e = s.validate().unwrap_err().to_string();
+    assert!(e.contains("PREDICT_WORKER__CELERY__TASK_NAME"), "{e}");
 }

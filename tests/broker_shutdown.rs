@@ -31,6 +31,8 @@ fn spawn_for_long_batches(names: &Names) -> WorkerProcess {
         &[
             ("PREDICT_WORKER__WORKER__MAX_INSTANCES", "100000"),
             ("PREDICT_WORKER__WORKER__MAX_BODY_BYTES", "100000000"),
+            // The long batch (a debug build) must finish inside the drain even on a loaded machine.
+            ("PREDICT_WORKER__WORKER__SHUTDOWN_DEADLINE_MS", "30000"),
         ],
     )
 }

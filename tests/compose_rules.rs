@@ -234,10 +234,38 @@ fn worker_gets_only_what_it_reads() {
         [
             "PREDICT_WORKER__AMQP__URL",
             "PREDICT_WORKER__AMQP__USER",
-            "PREDICT_WORKER__AMQP__PASSWORD"
+            "PREDICT_WORKER__AMQP__PASSWORD",
+            "PREDICT_WORKER__TELEMETRY__METRICS_ADDR"
         ],
-        "only the broker login has a value; the rest pass through when set"
+        "only the broker login and the metrics address have a value; the rest pass through when set"
     );
+}
+
+#[test]
+fn metrics_stay_on_the_container_network() {
+    let doc = compose();
+    let worker = service(&doc, "worker");
+    let addr = str_of(&worker["environment"]["PREDICT_WORKER__TELEMETRY__METRICS_ADDR"]);
+    let port = addr
+        .strip_prefix("0.0.0.0:")
+        .unwrap_or_else(|| panic!("listen on every container interface: {addr}"));
+    assert!(port.parse::<u16>().is_ok(), "{addr}");
+    // Published ports would break --scale and expose an unauthenticated endpoint.
+    assert!(worker.get("ports").is_none(), "no published metrics port");
+    // The default profile only has the broker and the workers; monitoring is opt-in.
+    for (name, svc) in doc["services"].as_mapping().expect("services") {
+        let name = str_of(name);
+        if !["rabbitmq", "worker"].contains(&name) {
+            let profiles = svc["profiles"]
+                .as_sequence()
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
+            assert!(
+                profiles.iter().any(|p| str_of(p) == "monitoring"),
+                "service {name} must be in the monitoring profile"
+            );
+        }
+    }
 }
 
 #[test]

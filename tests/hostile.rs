@@ -181,15 +181,26 @@ fn plain_dict_is_not_a_model() {
 
 #[test]
 fn unsupported_estimator_is_named() {
-    for file in ["np2_svc_p4.pkl", "np1_svc_p4.pkl"] {
-        let err = refuse(&fixture(file), &defaults());
-        match &err {
-            LoadError::Unsupported { class, supported } => {
-                assert_eq!(class, "sklearn.svm._classes.SVC", "{file}");
-                assert!(supported.contains("RandomForestClassifier"));
-            }
-            other => panic!("{file}: {other}"),
+    // PROTO 2, GLOBAL sklearn.zoo_test.NoSuchEstimator, EMPTY_TUPLE, NEWOBJ, EMPTY_DICT, BUILD, STOP:
+    // a class no registry will ever hold.
+    let p = b"\x80\x02csklearn.zoo_test\nNoSuchEstimator\n)\x81}b.";
+    let err = refuse(p, &defaults());
+    match &err {
+        LoadError::Unsupported { class, supported } => {
+            assert_eq!(class, "sklearn.zoo_test.NoSuchEstimator");
+            assert!(supported.contains("RandomForestClassifier") && supported.contains("SVC"));
         }
+        other => panic!("{other}"),
+    }
+}
+
+#[test]
+fn the_svc_pickles_once_used_as_unsupported_now_load() {
+    // These files were the unsupported-estimator example before the SVM family existed.
+    for file in ["np2_svc_p4.pkl", "np1_svc_p4.pkl"] {
+        let model =
+            load_model_bytes(&fixture(file), &defaults()).unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert_eq!(model.summary().class, "SVC", "{file}");
     }
 }
 

@@ -85,6 +85,11 @@ const SEEDS: &[Seed] = &[
     model("zoo-c/sklearn-1.9.1/function_log1p.pkl"),
     model("zoo-c/sklearn-1.9.1/kbins_onehot.pkl"),
     model("zoo-c/sklearn-1.9.1/stacking_binary.pkl"),
+    // The model zoo, part A: one per family (SVM, neighbours with a ball tree, naive Bayes, MLP).
+    model("zoo-a/sklearn-1.9.1/svc_poly_proba.pkl"),
+    model("zoo-a/sklearn-1.9.1/knn_clf_grid_ball_deep.pkl"),
+    model("zoo-a/sklearn-1.9.1/categorical_nb.pkl"),
+    model("zoo-a/sklearn-1.9.1/mlp_clf_tanh_str.pkl"),
 ];
 
 fn read_seed(path: &str) -> Vec<u8> {

@@ -172,3 +172,43 @@ fn the_readme_estimator_table_is_the_registry() {
         );
     }
 }
+
+/// The README's metric table is the code's catalog: one row per metric, in catalog order, with its
+/// kind, labels and meaning. A metric added to the code without a README row fails here.
+#[test]
+fn the_readme_metric_table_is_the_catalog() {
+    use predict_worker::telemetry::catalog::METRICS;
+    let readme = read(&root().join("README.md"));
+    let rows: Vec<&str> = readme
+        .lines()
+        .filter(|l| l.starts_with("| `predict_worker_"))
+        .collect();
+    let expected: Vec<String> = METRICS
+        .iter()
+        .map(|d| {
+            let labels = if d.labels.is_empty() {
+                "none".to_string()
+            } else {
+                d.labels
+                    .iter()
+                    .map(|l| format!("`{l}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let help = d.help.split_whitespace().collect::<Vec<_>>().join(" ");
+            format!(
+                "| `{}` | {} | {} | {} |",
+                d.name,
+                d.kind.as_str(),
+                labels,
+                help
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        expected,
+        "README's metric table differs from telemetry::catalog::METRICS; the rows should be:\n{}",
+        expected.join("\n")
+    );
+}

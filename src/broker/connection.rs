@@ -1,5 +1,6 @@
-//! Connecting to RabbitMQ: a connection name that identifies the replica (`prefix@host/pid`), the
-//! configured heartbeat, a connect timeout, and exponential backoff with jitter between attempts.
+//! Connecting to RabbitMQ: a connection name that identifies the replica (`prefix@host/pid`), client
+//! properties that identify its model (file, sha256 prefix, estimator: shown on the management UI's
+//! connection page), the configured heartbeat, a connect timeout, and exponential backoff with jitter.
 
 use std::time::Duration;
 
@@ -30,6 +31,42 @@ fn hostname() -> String {
         .unwrap_or_else(|| "unknown-host".into())
 }
 
+/// What a connection tells the broker about the model behind it, as client properties.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Identity {
+    /// The model file's name (no directory).
+    pub model: String,
+    /// The first [`SHA256_PREFIX`] hex digits of the model file's sha256.
+    pub model_sha256: String,
+    /// The estimator's class, e.g. `Pipeline` or `RandomForestClassifier`.
+    pub estimator: String,
+}
+
+/// Hex digits of the model's sha256 shown in the client properties.
+pub const SHA256_PREFIX: usize = 12;
+
+impl Identity {
+    pub fn new(path: &std::path::Path, sha256: &str, estimator: &str) -> Self {
+        Identity {
+            model: path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            model_sha256: sha256.chars().take(SHA256_PREFIX).collect(),
+            estimator: estimator.to_string(),
+        }
+    }
+
+    /// `(key, value)` client properties: `model`, `model_sha256`, `estimator`.
+    pub fn properties(&self) -> [(&'static str, &str); 3] {
+        [
+            ("model", &self.model),
+            ("model_sha256", &self.model_sha256),
+            ("estimator", &self.estimator),
+        ]
+    }
+}
+
 /// The URL with its password replaced, for logs and errors.
 pub fn redact(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
@@ -44,8 +81,12 @@ pub fn redact(url: &str) -> String {
     }
 }
 
-/// Open one connection with the configured name and heartbeat.
-pub async fn connect(settings: &AmqpSettings, name: &str) -> Result<Connection, BrokerError> {
+/// Open one connection with the configured name and heartbeat, and the model's identity.
+pub async fn connect(
+    settings: &AmqpSettings,
+    name: &str,
+    identity: &Identity,
+) -> Result<Connection, BrokerError> {
     let url = redact(&settings.url);
     let mut uri: AMQPUri = settings
         .url
@@ -68,10 +109,13 @@ pub async fn connect(settings: &AmqpSettings, name: &str) -> Result<Connection, 
         uri.query.connection_timeout = Some(CONNECT_TIMEOUT.as_millis() as u64);
     }
     let uri_for_errors = uri.clone();
-    let properties = ConnectionProperties::default()
-        .with_connection_name(name.into())
-        .with_client_property("product".into(), "predict-worker".into())
-        .with_client_property("version".into(), env!("CARGO_PKG_VERSION").into());
+    let properties = identity.properties().into_iter().fold(
+        ConnectionProperties::default()
+            .with_connection_name(name.into())
+            .with_client_property("product".into(), "predict-worker".into())
+            .with_client_property("version".into(), env!("CARGO_PKG_VERSION").into()),
+        |p, (key, value)| p.with_client_property(key.into(), value.into()),
+    );
     match tokio::time::timeout(CONNECT_TIMEOUT, uri.connect(properties)).await {
         Ok(Ok(conn)) => Ok(conn),
         Ok(Err(err)) => Err(connect_error(&url, &uri_for_errors, &err)),
@@ -188,6 +232,23 @@ mod tests {
             "amqp://user:***@rabbit:5672/%2f"
         );
         assert_eq!(redact("amqp://rabbit"), "amqp://rabbit");
+    }
+
+    #[test]
+    fn identity_names_the_file_a_sha_prefix_and_the_estimator() {
+        let id = Identity::new(
+            std::path::Path::new("/app/outputs/best_model.pkl"),
+            "0123456789abcdef0123",
+            "Pipeline",
+        );
+        assert_eq!(
+            id.properties(),
+            [
+                ("model", "best_model.pkl"),
+                ("model_sha256", "0123456789ab"),
+                ("estimator", "Pipeline")
+            ]
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! batches are predicted); send redeliveries to the retry lane; reconnect with backoff on broker loss;
 //! drain on shutdown, within a deadline that holds whatever the broker does.
 
+use std::cell::Cell;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,16 +17,20 @@ use lapin::{Channel, Connection, Consumer};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio::time::{timeout, timeout_at, Instant};
+use tracing::Instrument;
 
-use super::connection::{self, Backoff};
+use super::connection::{self, Backoff, Identity};
+use super::observe::{batch_span, received};
 use super::route::{Retry, Routes};
 use super::settle::{self, Lane, Moves, Plan};
 use super::settler::Pipeline;
-use super::{fault, retry, topology, BrokerError};
+use super::throttle::Throttle;
+use super::{blocked, celery, fault, retry, topology, BrokerError};
 use crate::config::Settings;
 use crate::health::Readiness;
 use crate::model::Model;
 use crate::protocol::{self, Message, Schema};
+use crate::telemetry::{InFlight, Metrics};
 
 /// Everything one worker process runs with.
 pub struct Worker {
@@ -35,10 +40,15 @@ pub struct Worker {
     pub readiness: Option<Readiness>,
     /// Connection name and consumer tag, `prefix@host/pid`.
     pub name: String,
+    /// The model's identity, sent as client properties.
+    pub identity: Identity,
+    /// Metric handles, and the readiness `/readyz` reports.
+    pub metrics: Arc<Metrics>,
 }
 
 impl Worker {
     fn ready(&self) {
+        self.metrics.set_ready(true);
         if let Some(r) = &self.readiness {
             if let Err(e) = r.set_ready() {
                 tracing::warn!(error = %e, "cannot write the readiness file");
@@ -47,6 +57,7 @@ impl Worker {
     }
 
     fn not_ready(&self) {
+        self.metrics.set_ready(false);
         if let Some(r) = &self.readiness {
             r.set_not_ready();
         }
@@ -82,11 +93,12 @@ pub async fn run(worker: Worker, shutdown: watch::Receiver<bool>) -> Result<(), 
 
 async fn sessions(worker: &Worker, mut shutdown: watch::Receiver<bool>) -> Result<(), BrokerError> {
     let mut backoff = Backoff::from_settings(&worker.settings.amqp);
+    let mut opened = 0u64;
     loop {
         if *shutdown.borrow() {
             return Ok(());
         }
-        let result = session(worker, &mut shutdown, &mut backoff).await;
+        let result = session(worker, &mut shutdown, &mut backoff, &mut opened).await;
         worker.not_ready();
         match result {
             Ok(()) => return Ok(()),
@@ -119,14 +131,20 @@ async fn session(
     w: &Worker,
     shutdown: &mut watch::Receiver<bool>,
     backoff: &mut Backoff,
+    opened: &mut u64,
 ) -> Result<(), BrokerError> {
     let conn = tokio::select! {
-        c = connection::connect(&w.settings.amqp, &w.name) => c?,
+        c = connection::connect(&w.settings.amqp, &w.name, &w.identity) => c?,
         _ = requested(shutdown) => return Ok(()),
     };
+    w.metrics.set_connected(true, *opened > 0);
+    *opened += 1;
+    let watcher = blocked::watch(&conn, Arc::clone(&w.metrics));
     tracing::info!(connection = %w.name, "connected to RabbitMQ");
     let result = consume(w, &conn, shutdown, backoff).await;
     let _ = timeout(Duration::from_millis(500), conn.close(200, "OK".into())).await;
+    drop(watcher);
+    w.metrics.set_connected(false, false);
     result
 }
 
@@ -139,19 +157,21 @@ async fn consume(
     let s = &w.settings;
     let routes = Arc::new(Routes::new(s));
     let consume_ch = open_channel(conn).await?;
-    topology::declare(&consume_ch, &s.queues).await?;
+    topology::declare(&consume_ch, &s.queues, s.celery.plain_request_queue).await?;
     let publish_ch = open_channel(conn).await?;
     publish_ch
         .confirm_select(ConfirmSelectOptions::default())
         .await
         .map_err(lost("enabling publisher confirms"))?;
     let moves = Arc::new(Moves::default());
+    let in_flight = Arc::new(InFlight::new(Arc::clone(&w.metrics)));
     let lane = Lane {
         queue: s.queues.requests.clone(),
         consume: consume_ch,
         publish: publish_ch.clone(),
         routes: Arc::clone(&routes),
         moves: Arc::clone(&moves),
+        in_flight: Arc::clone(&in_flight),
     };
     let mut consumer = start_consumer(&lane, s.worker.prefetch, &w.name).await?;
     // The retry lane: its own channel with prefetch 1, so a request that kills the worker there holds
@@ -162,6 +182,7 @@ async fn consume(
         publish: publish_ch,
         routes: Arc::clone(&routes),
         moves,
+        in_flight,
     };
     let retry_tag = format!("{}/retry", w.name);
     let retry_consumer = start_consumer(&retry_lane, 1, &retry_tag).await?;
@@ -183,6 +204,7 @@ async fn consume(
     // only has to be large enough that submitting never waits in normal operation.
     let depth = usize::from(s.worker.prefetch) / s.worker.batch_size.max(1) + 2;
     let mut pipeline = Pipeline::start(lane.clone(), depth);
+    let mut throttle = Throttle::default();
     loop {
         let next = tokio::select! {
             biased;
@@ -200,7 +222,7 @@ async fn consume(
             None => return Err(cancelled(&lane.queue)),
         };
         let (batch, ended) = gather(&mut consumer, first, s.worker.batch_size, wait).await?;
-        process(w, &lane, &mut pipeline, batch).await?;
+        process(w, &lane, &mut pipeline, &mut throttle, batch).await?;
         if ended {
             // Settle what was answered before giving the rest back to the broker.
             let _ = timeout(Duration::from_secs(5), pipeline.finish()).await;
@@ -299,27 +321,59 @@ async fn gather(
 /// more than parsing and predicting a few kilobytes of rows.
 const INLINE_BYTES: usize = 32 * 1024;
 
-/// Replies for `batch`, in order, from one guarded model call.
+/// Replies for `batch`, in order, from one guarded model call; Celery tasks (a `task` header) answer
+/// to the task name `serves` and share the call with native requests. The time in the model and the
+/// rows it predicted go to `metrics` (once per batch, when it predicted anything).
 pub(super) fn respond<'a>(
     model: &Model,
     schema: &Schema,
-    batch: impl Iterator<Item = &'a Delivery>,
+    metrics: &Metrics,
+    serves: &'a str,
+    batch: impl Iterator<Item = &'a Delivery> + Clone,
 ) -> Vec<protocol::Reply> {
     let messages: Vec<Message> = batch
+        .clone()
         .map(|d| Message {
             body: &d.data,
             content_type: d.properties.content_type().as_ref().map(|c| c.as_str()),
         })
         .collect();
-    protocol::respond_guarded(|b| model.predict(b), schema, &messages)
+    // Only a batch holding a Celery task pays for the task list.
+    let tasks: Vec<_> = if batch.clone().any(|d| celery::is_task(&d.properties)) {
+        batch.map(|d| celery::task(&d.properties, serves)).collect()
+    } else {
+        Vec::new()
+    };
+    let (took, rows, calls) = (Cell::new(Duration::ZERO), Cell::new(0), Cell::new(0u32));
+    let timed = |b: &crate::model::Batch| {
+        let started = std::time::Instant::now();
+        let out = model.predict(b);
+        took.set(took.get() + started.elapsed());
+        calls.set(calls.get() + 1);
+        if out.is_ok() {
+            rows.set(rows.get() + b.values.nrows());
+        }
+        out
+    };
+    let replies = protocol::respond_tasks_guarded(timed, schema, &messages, &tasks);
+    if calls.get() > 0 {
+        metrics.predicted(rows.get(), took.get());
+    }
+    replies
 }
 
 /// What to send for each delivery of a batch: fresh ones are predicted together; redelivered ones
 /// (their worker died or lost the broker while holding them) go to the retry lane unpredicted.
-fn plan(model: &Model, schema: &Schema, batch: &[Delivery]) -> Vec<Plan> {
+fn plan(
+    model: &Model,
+    schema: &Schema,
+    metrics: &Metrics,
+    serves: &str,
+    batch: &[Delivery],
+) -> Vec<Plan> {
     let fresh = || batch.iter().filter(|d| !d.redelivered);
     fault::abort_if_marked(fresh());
-    let mut replies = respond(model, schema, fresh()).into_iter();
+    let mut replies = respond(model, schema, metrics, serves, fresh()).into_iter();
     batch
         .iter()
         .map(|d| {
@@ -335,41 +389,69 @@ async fn process(
     w: &Worker,
     lane: &Lane,
     pipeline: &mut Pipeline,
+    throttle: &mut Throttle,
     batch: Vec<Delivery>,
 ) -> Result<(), BrokerError> {
-    let bytes: usize = batch.iter().map(|d| d.data.len()).sum();
-    let (batch, plans) = if bytes <= INLINE_BYTES {
-        let plans = plan(&w.model, &w.schema, &batch);
-        (batch, plans)
-    } else {
-        let model = Arc::clone(&w.model);
-        let schema = Arc::clone(&w.schema);
-        tokio::task::spawn_blocking(move || {
-            let plans = plan(&model, &schema, &batch);
+    let taken = std::time::Instant::now();
+    received(&lane.in_flight, &batch);
+    let span = batch_span(&lane.queue, &batch);
+    async move {
+        let bytes: usize = batch.iter().map(|d| d.data.len()).sum();
+        let (batch, plans) = if bytes <= INLINE_BYTES {
+            let plans = plan(
+                &w.model,
+                &w.schema,
+                lane.in_flight.metrics(),
+                &lane.routes.celery_task,
+                &batch,
+            );
             (batch, plans)
-        })
-        .await
-        .map_err(|e| BrokerError::Other(format!("the prediction task failed: {e}")))?
-    };
-    for (d, p) in batch.iter().zip(&plans) {
-        match p {
-            Plan::Reply(r) => {
-                if let Some(code) = r.error {
-                    tracing::info!(
+        } else {
+            let model = Arc::clone(&w.model);
+            let schema = Arc::clone(&w.schema);
+            let in_flight = Arc::clone(&lane.in_flight);
+            let routes = Arc::clone(&lane.routes);
+            let span = tracing::Span::current();
+            tokio::task::spawn_blocking(move || {
+                let plans = span.in_scope(|| {
+                    plan(&model, &schema, in_flight.metrics(), &routes.celery_task, &batch)
+                });
+                (batch, plans)
+            })
+            .await
+            .map_err(|e| BrokerError::Other(format!("the prediction task failed: {e}")))?
+        };
+        for (d, p) in batch.iter().zip(&plans) {
+            match p {
+                Plan::Reply(r) => {
+                    if let (Some(code), None) = (r.error, r.disposition) {
+                        tracing::debug!(
+                            delivery_tag = d.delivery_tag,
+                            code,
+                            "Celery task not run (REVOKED result sent)"
+                        );
+                    } else if let Some(code) = r.error {
+                        tracing::debug!(
+                            delivery_tag = d.delivery_tag,
+                            code,
+                            "request rejected with an error reply"
+                        );
+                    }
+                }
+                Plan::Again(_) => {
+                    tracing::debug!(
                         delivery_tag = d.delivery_tag,
-                        code,
-                        "request rejected with an error reply"
+                        "redelivered request sent to the retry lane"
                     );
+                    throttle.info("redelivered requests sent to the retry lane (their worker died or lost the broker)");
                 }
             }
-            Plan::Again(_) => tracing::info!(
-                delivery_tag = d.delivery_tag,
-                "redelivered request sent to the retry lane"
-            ),
         }
+        let published = settle::publish(lane, batch, plans, taken).await?;
+        pipeline.submit(published).await
     }
-    let published = settle::publish(lane, batch, plans).await?;
-    pipeline.submit(published).await
+    .instrument(span)
+    .await
 }
 
 /// Shutdown: stop consuming, answer what was already delivered, then close, all within the deadline.
@@ -383,6 +465,7 @@ async fn drain(
     w.not_ready();
     let s = &w.settings.worker;
     let deadline = Instant::now() + Duration::from_millis(s.shutdown_deadline_ms);
+    let mut throttle = Throttle::default();
     let work = async {
         lane.consume
             .basic_cancel(w.name.as_str().into(), BasicCancelOptions::default())
@@ -394,7 +477,7 @@ async fn drain(
             let first = next.map_err(|e| BrokerError::lost("draining", &e))?;
             let (batch, ended) = gather(consumer, first, s.batch_size, wait).await?;
             answered += batch.len();
-            process(w, lane, &mut pipeline, batch).await?;
+            process(w, lane, &mut pipeline, &mut throttle, batch).await?;
             if ended {
                 break;
             }

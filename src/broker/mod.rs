@@ -1,8 +1,11 @@
 //! RabbitMQ with lapin: connection and reconnect, topology, consumer, confirmed replies.
 
+pub mod blocked;
+pub mod celery;
 pub mod connection;
 pub mod consumer;
 pub mod fault;
+pub mod observe;
 pub mod retry;
 pub mod route;
 pub mod settle;
@@ -19,7 +22,7 @@ pub use consumer::{run, Worker};
 pub enum BrokerError {
     #[error("cannot connect to RabbitMQ at {url}: {message}")]
     Connect { url: String, message: String },
-    #[error("queue {queue:?} already exists with a different {argument:?} argument than this worker declares ({message}); delete the queue or make queues.* in the configuration match it")]
+    #[error("queue {queue:?} already exists with a different {argument:?} argument than this worker declares ({message}); delete the queue or make queues.* in the configuration match it (a queue a Celery client declared has no arguments: set celery.plain_request_queue = true, PREDICT_WORKER__CELERY__PLAIN_REQUEST_QUEUE=true)")]
     Precondition {
         queue: String,
         argument: String,

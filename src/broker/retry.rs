@@ -11,11 +11,12 @@ use lapin::message::Delivery;
 use lapin::options::BasicCancelOptions;
 use lapin::Consumer;
 use tokio::sync::watch;
+use tracing::Instrument;
 
 use super::route::{attempts, retry_reason, Retry};
 use super::settle::{self, Lane, Plan};
 use super::throttle::Throttle;
-use super::{consumer, fault, BrokerError};
+use super::{consumer, fault, observe, BrokerError};
 use crate::model::Model;
 use crate::protocol::Schema;
 
@@ -84,21 +85,34 @@ async fn serve(
     schema: &Schema,
     throttle: &mut Throttle,
 ) -> Result<(), BrokerError> {
+    let taken = std::time::Instant::now();
     let batch = vec![delivery];
-    let plans = if batch[0].redelivered {
-        vec![Plan::Again(Retry::Redelivered)]
-    } else {
-        // Never serve a copy while its original could still come back (see `Moves`).
-        lane.moves.wait_none().await;
-        fault::abort_if_marked(&batch);
-        consumer::respond(model, schema, batch.iter())
+    observe::received(&lane.in_flight, &batch);
+    let span = observe::batch_span(&lane.queue, &batch);
+    async move {
+        let plans = if batch[0].redelivered {
+            vec![Plan::Again(Retry::Redelivered)]
+        } else {
+            // Never serve a copy while its original could still come back (see `Moves`).
+            lane.moves.wait_none().await;
+            fault::abort_if_marked(&batch);
+            consumer::respond(
+                model,
+                schema,
+                lane.in_flight.metrics(),
+                &lane.routes.celery_task,
+                batch.iter(),
+            )
             .into_iter()
             .map(Plan::Reply)
             .collect()
-    };
-    let settled = settle::publish_and_settle(lane, batch, plans, throttle).await?;
-    tracing::debug!(?settled, queue = %lane.queue, "retried request settled");
-    Ok(())
+        };
+        let settled = settle::publish_and_settle(lane, batch, plans, taken, throttle).await?;
+        tracing::debug!(?settled, queue = %lane.queue, "retried request settled");
+        Ok(())
+    }
+    .instrument(span)
+    .await
 }
 
 #[cfg(test)]

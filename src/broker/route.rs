@@ -83,6 +83,10 @@ pub struct Routes {
     pub results: String,
     pub dead_letter_exchange: String,
     pub redelivery_limit: u32,
+    /// The Celery task name answered (`celery.task_name`).
+    pub celery_task: String,
+    /// Publish Celery results persistent (`celery.result_persistent`).
+    pub celery_persistent: bool,
 }
 
 impl Routes {
@@ -93,6 +97,8 @@ impl Routes {
             results: s.queues.results.clone(),
             dead_letter_exchange: s.queues.dead_letter_exchange.clone(),
             redelivery_limit: s.worker.redelivery_limit,
+            celery_task: s.celery.task_name.clone(),
+            celery_persistent: s.celery.result_persistent,
         }
     }
 

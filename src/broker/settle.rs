@@ -5,6 +5,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::Instant;
 
 use futures_util::future::try_join_all;
 use lapin::message::Delivery;
@@ -14,8 +15,9 @@ use tokio::sync::Notify;
 
 use super::route::{Outbound, Retry, Routes};
 use super::throttle::Throttle;
-use super::BrokerError;
+use super::{celery, BrokerError};
 use crate::protocol::Reply;
+use crate::telemetry::InFlight;
 
 /// What happened to the messages of one batch.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -57,6 +59,8 @@ pub struct Lane {
     /// Shared by the lanes of one connection: copies sent to the retry queue whose originals are
     /// not settled yet.
     pub moves: Arc<Moves>,
+    /// The session's unsettled requests (the `predict_worker_in_flight` gauge) and its metrics.
+    pub in_flight: Arc<InFlight>,
 }
 
 /// Requests copied to the retry queue whose originals are not acked (or rejected) yet. The retry
@@ -93,7 +97,8 @@ impl Moves {
 
 enum Kind {
     Reply,
-    ErrorReply,
+    /// An error reply with its code, and a dead-letter copy of the request.
+    ErrorReply(&'static str),
     Rerouted(Reroute),
 }
 
@@ -116,7 +121,8 @@ impl Reroute {
 
 struct Entry {
     delivery: Delivery,
-    first: PublisherConfirm,
+    /// `None` when nothing was published first (a Celery task that wants no result).
+    first: Option<PublisherConfirm>,
     second: Option<PublisherConfirm>,
     kind: Kind,
 }
@@ -124,6 +130,8 @@ struct Entry {
 /// One batch whose messages are published and whose confirms may still be outstanding.
 pub struct Outstanding {
     entries: Vec<Entry>,
+    /// When the worker took the batch off the channel (for `predict_worker_message_seconds`).
+    pub received: Instant,
 }
 
 impl Outstanding {
@@ -199,25 +207,36 @@ pub async fn publish(
     lane: &Lane,
     deliveries: Vec<Delivery>,
     plans: Vec<Plan>,
+    received: Instant,
 ) -> Result<Outstanding, BrokerError> {
     let routes = &lane.routes;
     let sends = deliveries.iter().zip(&plans).map(|(d, plan)| async move {
         let props = &d.properties;
         match plan {
             Plan::Reply(reply) => {
-                let route = reply_route(props, &routes.results);
-                let reply_props = reply_properties(props, &reply.content_type);
-                let first = lane
-                    .publish
-                    .basic_publish("".into(), route.into(), REPLY, &reply.body, reply_props)
-                    .await
-                    .map_err(|e| BrokerError::lost("publishing a reply", &e))?;
+                // A Celery result goes to `reply_to` only (never the results queue), if wanted.
+                let (route, reply_props) = if reply.celery {
+                    let props = celery::result_properties(props, routes.celery_persistent);
+                    (celery::result_route(&d.properties), props)
+                } else {
+                    let route = reply_route(props, &routes.results);
+                    (Some(route), reply_properties(props, &reply.content_type))
+                };
+                let first = match route {
+                    Some(route) => Some(
+                        lane.publish
+                            .basic_publish("".into(), route.into(), REPLY, &reply.body, reply_props)
+                            .await
+                            .map_err(|e| BrokerError::lost("publishing a reply", &e))?,
+                    ),
+                    None => None,
+                };
                 match reply.error {
                     Some(code) if reply.disposition.is_some() => {
                         let message = reply.error_message.as_deref().unwrap_or(code);
                         let out = routes.dead(props, code, message, &lane.queue);
                         let copy = send(lane, &out, &d.data).await?;
-                        Ok((first, Some(copy), Kind::ErrorReply))
+                        Ok((first, Some(copy), Kind::ErrorReply(code)))
                     }
                     _ => Ok((first, None, Kind::Reply)),
                 }
@@ -225,7 +244,7 @@ pub async fn publish(
             Plan::Again(why) => {
                 let out = routes.again(props, *why, &lane.queue);
                 let kind = Kind::Rerouted(Reroute::of(&out));
-                Ok((send(lane, &out, &d.data).await?, None, kind))
+                Ok((Some(send(lane, &out, &d.data).await?), None, kind))
             }
         }
     });
@@ -240,7 +259,7 @@ pub async fn publish(
             kind,
         })
         .collect();
-    Ok(Outstanding { entries })
+    Ok(Outstanding { entries, received })
 }
 
 /// Whether the broker took a message: acked, and not returned as unroutable.
@@ -265,16 +284,25 @@ pub async fn confirm_batch(
 ) -> Result<(Settled, Option<u64>), BrokerError> {
     let mut settled = Settled::default();
     let mut last_ack = None;
+    let metrics = lane.in_flight.metrics();
     for entry in batch.entries {
         let tag = entry.delivery.delivery_tag;
-        let first = confirmed(entry.first).await?;
+        let first = match entry.first {
+            Some(confirm) => confirmed(confirm).await?,
+            None => Confirmation::NotRequested,
+        };
         let mut moved = matches!(entry.kind, Kind::Rerouted(Reroute::Retried));
+        let error_code = match entry.kind {
+            Kind::ErrorReply(code) => Some(code),
+            _ => None,
+        };
         let outcome = match entry.kind {
             // A reply is not mandatory: one whose `reply_to` queue is gone (the requester left) is
             // dropped by the broker and acked, and so is its request. (Mandatory replies would let
             // lapin attach their returns to other publishes' confirms, which it pairs in arrival order.)
             Kind::Reply if !matches!(first, Confirmation::Nack(_)) => Some(None),
             Kind::Reply => {
+                metrics.reply_refused();
                 throttle.warn(
                     "the broker refused a reply (nack); the request goes round the retry queue",
                 );
@@ -285,7 +313,7 @@ pub async fn confirm_batch(
                 let confirm = send(lane, &out, &entry.delivery.data).await?;
                 delivered(&confirmed(confirm).await?).then_some(Some(reroute))
             }
-            Kind::ErrorReply => match entry.second {
+            Kind::ErrorReply(_) => match entry.second {
                 Some(copy) => {
                     delivered(&confirmed(copy).await?).then_some(Some(Reroute::DeadLettered))
                 }
@@ -296,9 +324,21 @@ pub async fn confirm_batch(
         match outcome {
             Some(reroute) => {
                 match reroute {
-                    None => settled.acked += 1,
-                    Some(Reroute::Retried) => settled.retried += 1,
-                    Some(Reroute::DeadLettered) => settled.dead_lettered += 1,
+                    None => {
+                        settled.acked += 1;
+                        metrics.settled_ok();
+                    }
+                    Some(Reroute::Retried) => {
+                        settled.retried += 1;
+                        metrics.settled_requeued();
+                    }
+                    Some(Reroute::DeadLettered) => {
+                        settled.dead_lettered += 1;
+                        match error_code {
+                            Some(code) => metrics.settled_error(code),
+                            None => metrics.settled_dead_lettered(),
+                        }
+                    }
                 }
                 last_ack = Some(last_ack.map_or(tag, |t: u64| t.max(tag)));
             }
@@ -312,6 +352,11 @@ pub async fn confirm_batch(
                     .await
                     .map_err(|e| BrokerError::lost("rejecting a request", &e))?;
                 settled.rejected += 1;
+                // Rejected without requeue: the request queue's own dead-letter exchange takes it.
+                match error_code {
+                    Some(code) => metrics.settled_error(code),
+                    None => metrics.settled_dead_lettered(),
+                }
                 if moved {
                     lane.moves.settled(1);
                 }
@@ -334,14 +379,17 @@ pub async fn publish_and_settle(
     lane: &Lane,
     deliveries: Vec<Delivery>,
     plans: Vec<Plan>,
+    received: Instant,
     throttle: &mut Throttle,
 ) -> Result<Settled, BrokerError> {
-    let batch = publish(lane, deliveries, plans).await?;
+    let batch = publish(lane, deliveries, plans, received).await?;
+    let n = batch.len();
     let (settled, last_ack) = confirm_batch(lane, batch, throttle).await?;
     if let Some(tag) = last_ack {
         ack_through(&lane.consume, tag).await?;
         lane.moves.settled(settled.retried);
     }
+    lane.in_flight.done(received, n);
     Ok(settled)
 }
 

@@ -2,6 +2,8 @@
 //! awaits their confirms in delivery order and acks the highest contiguous confirmed tag (`multiple=true`)
 //! on the consuming channel, while the consumer goes on gathering and predicting the next batches.
 
+use std::time::Instant;
+
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
@@ -100,6 +102,9 @@ async fn settle_all(
     let mut throttle = Throttle::default();
     let mut pending_ack: Option<u64> = None;
     let mut pending_moves = 0;
+    // (taken off the channel at, messages) of the batches the next ack settles; reused, so it stops
+    // growing once it holds as many batches as prefetch lets be unacked.
+    let mut pending: Vec<(Instant, usize)> = Vec::with_capacity(rx.max_capacity() + 1);
     loop {
         let batch = match rx.try_recv() {
             Ok(b) => b,
@@ -108,6 +113,9 @@ async fn settle_all(
                     settle::ack_through(&lane.consume, tag).await?;
                     lane.moves.settled(std::mem::take(&mut pending_moves));
                 }
+                for (received, n) in pending.drain(..) {
+                    lane.in_flight.done(received, n);
+                }
                 match rx.recv().await {
                     Some(b) => b,
                     None => return Ok(total),
@@ -115,6 +123,7 @@ async fn settle_all(
             }
         };
         let size = batch.len();
+        pending.push((batch.received, size));
         let (settled, last_ack) = settle::confirm_batch(&lane, batch, &mut throttle).await?;
         if last_ack.is_some() {
             pending_ack = last_ack;

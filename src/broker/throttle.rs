@@ -1,5 +1,6 @@
-//! A warning that may repeat for every message (a full reply queue, a vanished requester) is logged at
-//! most once per interval, with the count of the ones held back; the rest go to DEBUG.
+//! A line that may repeat for every message (a full reply queue, a vanished requester, redeliveries) is
+//! logged at WARN or INFO at most once per interval, with the count of the ones held back; the rest go
+//! to DEBUG.
 
 use std::time::{Duration, Instant};
 
@@ -21,6 +22,16 @@ impl Throttle {
         } else {
             self.held_back += 1;
             tracing::debug!("{what}");
+        }
+    }
+
+    /// Log `what` at INFO unless a line went out less than [`INTERVAL`] ago.
+    pub fn info(&mut self, what: &str) {
+        if self.allow(Instant::now()) {
+            let held_back = std::mem::take(&mut self.held_back);
+            tracing::info!(held_back, "{what}");
+        } else {
+            self.held_back += 1;
         }
     }
 

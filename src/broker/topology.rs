@@ -32,8 +32,14 @@ pub fn request_queue_arguments(q: &QueueSettings) -> FieldTable {
     args
 }
 
-/// Declare everything the worker needs. Safe to repeat (after every reconnect).
-pub async fn declare(channel: &Channel, q: &QueueSettings) -> Result<(), BrokerError> {
+/// Declare everything the worker needs. Safe to repeat (after every reconnect). With `plain_requests`
+/// the request queue is declared durable with no arguments, exactly as a Celery client declares it, so
+/// either side may declare it first (its retry queue keeps the worker's arguments).
+pub async fn declare(
+    channel: &Channel,
+    q: &QueueSettings,
+    plain_requests: bool,
+) -> Result<(), BrokerError> {
     let durable = QueueDeclareOptions {
         durable: true,
         ..QueueDeclareOptions::default()
@@ -74,11 +80,19 @@ pub async fn declare(channel: &Channel, q: &QueueSettings) -> Result<(), BrokerE
             .await
             .map_err(|e| classify(&q.results, &e))?;
     }
-    for queue in [q.requests.clone(), retry_queue(&q.requests)] {
+    for (i, queue) in [q.requests.clone(), retry_queue(&q.requests)]
+        .iter()
+        .enumerate()
+    {
+        let arguments = if plain_requests && i == 0 {
+            FieldTable::default()
+        } else {
+            request_queue_arguments(q)
+        };
         channel
-            .queue_declare(queue.as_str().into(), durable, request_queue_arguments(q))
+            .queue_declare(queue.as_str().into(), durable, arguments)
             .await
-            .map_err(|e| classify(&queue, &e))?;
+            .map_err(|e| classify(queue, &e))?;
     }
     Ok(())
 }

@@ -7,10 +7,12 @@ use std::sync::Arc;
 use clap::Args;
 
 use super::{CliError, ConfigArgs};
+use crate::broker::connection::Identity;
 use crate::broker::{self, connection, shutdown, BrokerError, Worker};
 use crate::config::{Overrides, Settings};
 use crate::health::{Readiness, StopOnDrop};
 use crate::protocol::Schema;
+use crate::telemetry::{self, Metrics, ModelLabels};
 
 #[derive(Debug, Args)]
 pub struct WorkerArgs {
@@ -63,12 +65,31 @@ pub fn run(args: WorkerArgs) -> Result<(), CliError> {
         settings.worker.max_instances,
         settings.worker.max_body_bytes,
     );
+    let identity = Identity::new(&settings.model.path, &info.sha256, &model.summary().class);
+    let endpoint = settings.telemetry.metrics_socket();
+    let (metrics, render) = match endpoint {
+        Some(_) => {
+            let (m, h) = Metrics::prometheus(&ModelLabels {
+                estimator: model.summary().class.clone(),
+                sha256: info.sha256.clone(),
+                sklearn_version: info
+                    .sklearn_version
+                    .clone()
+                    .unwrap_or_else(|| "unknown".into()),
+                format: info.format.clone(),
+            });
+            (Arc::new(m), Some(h))
+        }
+        None => (Arc::new(Metrics::noop()), None),
+    };
     let worker = Worker {
         name: connection::connection_name(&settings.amqp.connection_name),
         settings: Arc::new(settings),
         model: Arc::new(model),
         schema: Arc::new(schema),
         readiness: readiness.clone(),
+        identity,
+        metrics: Arc::clone(&metrics),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -76,9 +97,14 @@ pub fn run(args: WorkerArgs) -> Result<(), CliError> {
         .build()
         .map_err(|e| CliError::io("starting the async runtime", e))?;
     let result = runtime.block_on(async {
-        let stop = shutdown::on_signal(readiness)
+        if let (Some(addr), Some(render)) = (endpoint, render) {
+            let listener = telemetry::http::bind(addr).await?;
+            tracing::info!(%addr, "serving /metrics, /healthz and /readyz");
+            telemetry::http::serve(listener, Arc::clone(&metrics), render);
+        }
+        let stop = shutdown::on_signal(readiness, metrics)
             .map_err(|e| BrokerError::Other(format!("cannot install signal handlers: {e}")))?;
-        broker::run(worker, stop).await
+        broker::run(worker, stop).await.map_err(CliError::from)
     });
     runtime.shutdown_timeout(std::time::Duration::from_millis(500));
     result?;

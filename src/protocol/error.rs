@@ -1,6 +1,7 @@
 //! `RequestError`: why one request could not be answered with a prediction. Each error has a stable
 //! snake_case `code()` for the reply and a `disposition()` saying whether the message is rejected or retried.
 
+use super::celery::CeleryError;
 use crate::model::PredictError;
 
 /// What the worker does with a message whose request failed.
@@ -42,12 +43,34 @@ pub enum RequestError {
     },
     #[error(transparent)]
     Predict(#[from] PredictError),
+    #[error(transparent)]
+    Celery(#[from] CeleryError),
     #[error("internal error: {0}; please report this with the request")]
     Internal(String),
 }
 
+/// Every code [`RequestError::code`] can return (model errors included), in the order of the error table
+/// in docs/protocol.md. Metrics pre-register one series per code from this list.
+pub const CODES: &[&str] = &[
+    "invalid_json",
+    "invalid_pickle",
+    "invalid_request",
+    "wrong_type",
+    "wrong_feature_count",
+    "unknown_feature",
+    "missing_feature",
+    "no_feature_names",
+    "bad_value",
+    "unknown_category",
+    "unsupported_input",
+    "body_too_large",
+    "too_many_instances",
+    "unsupported_content_type",
+    "internal_error",
+];
+
 impl RequestError {
-    /// The stable code sent in error replies.
+    /// The stable code sent in error replies; always one of [`CODES`].
     pub fn code(&self) -> &'static str {
         match self {
             RequestError::BodyTooLarge { .. } => "body_too_large",
@@ -59,6 +82,7 @@ impl RequestError {
             RequestError::TooManyInstances { .. } => "too_many_instances",
             RequestError::RaggedRows { .. } => "wrong_feature_count",
             RequestError::Predict(e) => e.code(),
+            RequestError::Celery(e) => e.code(),
             RequestError::Internal(_) => "internal_error",
         }
     }
@@ -108,6 +132,66 @@ mod tests {
         for e in &errors {
             assert!(e.code().chars().all(|c| c.is_ascii_lowercase() || c == '_'));
             assert_eq!(e.disposition(), Disposition::Reject);
+        }
+    }
+
+    #[test]
+    fn codes_is_exactly_what_code_returns() {
+        let p = |e: PredictError| RequestError::Predict(e);
+        let every = [
+            RequestError::BodyTooLarge { size: 2, limit: 1 },
+            RequestError::UnsupportedContentType("x".into()),
+            RequestError::InvalidJson("x".into()),
+            RequestError::InvalidPickle("x".into()),
+            RequestError::invalid("x"),
+            RequestError::WrongType {
+                row: 0,
+                column: "0".into(),
+                found: "x".into(),
+            },
+            RequestError::TooManyInstances { got: 2, limit: 1 },
+            RequestError::RaggedRows {
+                row: 1,
+                expected: 2,
+                got: 1,
+            },
+            RequestError::Internal("x".into()),
+            p(PredictError::FeatureCount {
+                expected: 2,
+                got: 1,
+            }),
+            p(PredictError::UnknownFeature {
+                name: "x".into(),
+                known: "y".into(),
+            }),
+            p(PredictError::MissingFeature {
+                name: "x".into(),
+                row: 0,
+            }),
+            p(PredictError::NoFeatureNames),
+            p(PredictError::bad_value(0, "x")),
+            p(PredictError::UnknownCategory {
+                column: "0".into(),
+                value: "x".into(),
+                known: "y".into(),
+            }),
+            p(PredictError::Unsupported("x".into())),
+        ];
+        let returned: std::collections::BTreeSet<&str> =
+            every.iter().map(RequestError::code).collect();
+        let listed: std::collections::BTreeSet<&str> = CODES.iter().copied().collect();
+        assert_eq!(listed.len(), CODES.len(), "a code is listed twice");
+        assert_eq!(returned, listed);
+    }
+
+    #[test]
+    fn codes_match_the_protocol_table() {
+        let doc = include_str!("../../docs/protocol.md");
+        for code in CODES {
+            assert!(
+                doc.contains(&format!("`{code}`")),
+                "docs/protocol.md lacks {code}"
+            );
         }
     }
 

@@ -2,7 +2,9 @@
 //! and model outputs to reply bodies. `respond` runs a whole micro-batch of messages.
 
 pub mod batch;
+pub mod celery;
 pub mod error;
+pub mod isotime;
 mod parallel;
 pub mod pickle_scan;
 pub mod reply;
@@ -68,6 +70,8 @@ pub struct Reply {
     pub error_message: Option<String>,
     /// What to do with the request message once the reply is confirmed.
     pub disposition: Option<Disposition>,
+    /// A Celery result (`rpc://` properties, published only when the task wants one).
+    pub celery: bool,
 }
 
 impl Reply {
@@ -82,7 +86,26 @@ pub fn respond<F>(predict: F, schema: &Schema, messages: &[Message<'_>]) -> Vec<
 where
     F: Fn(&Batch) -> Result<Output, PredictError>,
 {
-    let parsed = parallel::parse_all(messages, schema);
+    respond_tasks(predict, schema, messages, &[])
+}
+
+/// [`respond`] for a micro-batch that may hold Celery tasks: `tasks[i]` is message i's task (a missing
+/// or `None` entry is a native request), so both kinds share the one model call.
+pub fn respond_tasks<F>(
+    predict: F,
+    schema: &Schema,
+    messages: &[Message<'_>],
+    tasks: &[Option<celery::Task<'_>>],
+) -> Vec<Reply>
+where
+    F: Fn(&Batch) -> Result<Output, PredictError>,
+{
+    let now = if tasks.is_empty() {
+        0.0
+    } else {
+        isotime::now()
+    };
+    let parsed = parallel::parse_all(messages, tasks, schema, now);
     let valid: Vec<&Request> = parsed
         .iter()
         .filter_map(|(_, _, r)| r.as_ref().ok())
@@ -90,13 +113,11 @@ where
     let mut answers = predict_all(predict, &valid).into_iter();
     parsed
         .iter()
-        .map(|(format, content_type, parsed)| {
+        .enumerate()
+        .map(|(i, (format, content_type, parsed))| {
             let outcome = match parsed {
                 Ok(request) => match answers.next() {
-                    Some(Ok(answer)) => {
-                        reply::encode_answer(*format, request.id.as_ref(), request.single, &answer)
-                            .map_err(|e| (request.id.as_ref(), e))
-                    }
+                    Some(Ok(answer)) => Ok((request, answer)),
                     Some(Err(e)) => Err((request.id.as_ref(), e)),
                     None => Err((
                         request.id.as_ref(),
@@ -105,6 +126,16 @@ where
                 },
                 Err(rejected) => Err((rejected.id.as_ref(), rejected.error.clone())),
             };
+            if let Some(Some(task)) = tasks.get(i) {
+                return match outcome {
+                    Ok((request, answer)) => celery::success(task, request.single, &answer, now),
+                    Err((_, error)) => celery::failure(task, &error, now),
+                };
+            }
+            let outcome = outcome.and_then(|(request, answer)| {
+                reply::encode_answer(*format, request.id.as_ref(), request.single, &answer)
+                    .map_err(|e| (request.id.as_ref(), e))
+            });
             match outcome {
                 Ok(body) => Reply {
                     body,
@@ -112,6 +143,7 @@ where
                     error: None,
                     error_message: None,
                     disposition: None,
+                    celery: false,
                 },
                 Err((id, error)) => Reply {
                     body: reply::encode_error(*format, id, &error),
@@ -119,6 +151,7 @@ where
                     error: Some(error.code()),
                     error_message: Some(error.to_string()),
                     disposition: Some(error.disposition()),
+                    celery: false,
                 },
             }
         })
@@ -137,6 +170,7 @@ pub fn error_reply(message: &Message<'_>, error: RequestError) -> Reply {
         error: Some(error.code()),
         error_message: Some(error.to_string()),
         disposition: Some(error.disposition()),
+        celery: false,
     }
 }
 
@@ -147,23 +181,41 @@ pub fn respond_guarded<F>(predict: F, schema: &Schema, messages: &[Message<'_>])
 where
     F: Fn(&Batch) -> Result<Output, PredictError>,
 {
+    respond_tasks_guarded(predict, schema, messages, &[])
+}
+
+/// [`respond_tasks`] with [`respond_guarded`]'s panic guard.
+pub fn respond_tasks_guarded<F>(
+    predict: F,
+    schema: &Schema,
+    messages: &[Message<'_>],
+    tasks: &[Option<celery::Task<'_>>],
+) -> Vec<Reply>
+where
+    F: Fn(&Batch) -> Result<Output, PredictError>,
+{
     use std::panic::{catch_unwind, AssertUnwindSafe};
-    if let Ok(replies) = catch_unwind(AssertUnwindSafe(|| respond(&predict, schema, messages))) {
+    if let Ok(replies) = catch_unwind(AssertUnwindSafe(|| {
+        respond_tasks(&predict, schema, messages, tasks)
+    })) {
         return replies;
     }
     messages
         .iter()
-        .map(|m| {
+        .enumerate()
+        .map(|(i, m)| {
+            let task = tasks.get(i).copied().flatten();
             catch_unwind(AssertUnwindSafe(|| {
-                respond(&predict, schema, std::slice::from_ref(m))
+                respond_tasks(&predict, schema, std::slice::from_ref(m), &[task])
             }))
             .ok()
             .and_then(|mut r| r.pop())
             .unwrap_or_else(|| {
-                error_reply(
-                    m,
-                    RequestError::Internal("the model panicked on this request".into()),
-                )
+                let error = RequestError::Internal("the model panicked on this request".into());
+                match task {
+                    Some(task) => celery::failure(&task, &error, isotime::now()),
+                    None => error_reply(m, error),
+                }
             })
         })
         .collect()

@@ -5,6 +5,7 @@
 use std::num::NonZeroUsize;
 use std::sync::OnceLock;
 
+use super::celery::{self, Task};
 use super::{parse, Format, Message, Rejected, Request, Schema, JSON};
 
 /// Body bytes below which a micro-batch is parsed on the calling thread: 64 KiB of rows take about
@@ -17,7 +18,12 @@ pub const MAX_THREADS: usize = 4;
 /// One message parsed: its format, the content type for its reply, and the request or why not.
 pub type Parsed = (Format, String, Result<Request, Rejected>);
 
-fn one(m: &Message<'_>, schema: &Schema) -> Parsed {
+fn one(m: &Message<'_>, task: Option<&Task<'_>>, schema: &Schema, now: f64) -> Parsed {
+    if let Some(task) = task {
+        let parsed = celery::parse(task, m.body, m.content_type, schema, now)
+            .map_err(|error| Rejected { id: None, error });
+        return (Format::Json, JSON.to_string(), parsed);
+    }
     let (format, content_type) = match Format::from_content_type(m.content_type) {
         Ok(f) => (f, m.content_type.unwrap_or(JSON).to_string()),
         Err(_) => (Format::Json, JSON.to_string()),
@@ -35,19 +41,36 @@ fn cores() -> usize {
     })
 }
 
-/// Parse every message, in order.
-pub fn parse_all(messages: &[Message<'_>], schema: &Schema) -> Vec<Parsed> {
+/// Parse every message, in order; `tasks[i]` is message i's Celery task (missing or `None`: native).
+pub fn parse_all(
+    messages: &[Message<'_>],
+    tasks: &[Option<Task<'_>>],
+    schema: &Schema,
+    now: f64,
+) -> Vec<Parsed> {
+    let task = |i: usize| tasks.get(i).and_then(Option::as_ref);
     let bytes: usize = messages.iter().map(|m| m.body.len()).sum();
     let threads = cores().min(messages.len());
     if threads < 2 || bytes < PARALLEL_BYTES {
-        return messages.iter().map(|m| one(m, schema)).collect();
+        return messages
+            .iter()
+            .enumerate()
+            .map(|(i, m)| one(m, task(i), schema, now))
+            .collect();
     }
     let chunk = messages.len().div_ceil(threads);
     std::thread::scope(|scope| {
         let handles: Vec<_> = messages
             .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || part.iter().map(|m| one(m, schema)).collect::<Vec<_>>())
+            .enumerate()
+            .map(|(c, part)| {
+                let base = c * chunk;
+                scope.spawn(move || {
+                    part.iter()
+                        .enumerate()
+                        .map(|(i, m)| one(m, task(base + i), schema, now))
+                        .collect::<Vec<_>>()
+                })
             })
             .collect();
         handles

@@ -69,10 +69,11 @@ struct ErrorBody {
     message: String,
 }
 
-struct AnswerView<'a> {
-    id: Option<&'a Value>,
-    single: bool,
-    answer: &'a Answer,
+/// An answer as the reply object (Celery results reuse it without an `id`).
+pub(crate) struct AnswerView<'a> {
+    pub(crate) id: Option<&'a Value>,
+    pub(crate) single: bool,
+    pub(crate) answer: &'a Answer,
 }
 
 impl Serialize for AnswerView<'_> {

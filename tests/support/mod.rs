@@ -16,6 +16,7 @@ use lapin::types::FieldTable;
 use lapin::{BasicProperties, Channel, Connection, ConnectionProperties, Consumer};
 
 pub mod node;
+pub mod scrape;
 
 pub const URL: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
 

@@ -12,11 +12,15 @@ pub mod hist_gradient_boosting;
 pub mod impute;
 pub mod linear;
 pub mod math;
+pub mod naive_bayes;
+pub mod neighbors;
+pub mod neural_network;
 pub mod pipeline;
 pub mod preprocessing;
 pub mod scalers;
 pub mod search;
 pub mod support;
+pub mod svm;
 pub mod tree;
 
 use super::error::LoadError;
@@ -56,6 +60,10 @@ pub const FAMILIES: &[(&str, &[Entry])] = &[
     ("Boosting", BOOSTING),
     ("Baselines", dummy::CLASSES),
     ("Ensembles of estimators", ensemble::CLASSES),
+    ("Support vector machines", svm::CLASSES),
+    ("Nearest neighbours", neighbors::CLASSES),
+    ("Naive Bayes", naive_bayes::CLASSES),
+    ("Neural networks", neural_network::CLASSES),
 ];
 
 const COMPOSITION: &[Entry] = &[

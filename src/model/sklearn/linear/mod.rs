@@ -2,14 +2,14 @@
 //! Huber, quantile, Bayesian, passive-aggressive, GLMs, PLS, kernel ridge) and linear classifiers
 //! (LogisticRegression(CV), SGD, Perceptron, passive-aggressive, ridge), sharing `X · coefᵀ + intercept`.
 
-mod classifier;
+pub(super) mod classifier;
 mod glm;
 mod kernel_ridge;
 mod logistic;
 mod margin;
 pub mod math;
 mod pls;
-mod regression;
+pub(super) mod regression;
 mod sgd;
 
 pub use classifier::{LinearClassifier, Proba};

@@ -7,6 +7,8 @@
 use std::io::IsTerminal;
 
 use tracing_subscriber::filter::{Directive, LevelFilter};
+use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::EnvFilter;
 
 use crate::config::ConfigError;
@@ -59,7 +61,8 @@ pub fn directives(level: &str, rust_log: Option<&str>) -> Result<String, ConfigE
     Ok(format!("{base},{NO_BODIES}"))
 }
 
-/// Install the global subscriber once. Logs go to stderr so stdout stays for data.
+/// Install the global subscriber once. Logs go to stderr so stdout stays for data; colour only
+/// when stderr is a terminal.
 pub fn init(format: &str, level: &str) -> Result<(), ConfigError> {
     let rust_log = std::env::var("RUST_LOG").ok();
     let filter = EnvFilter::builder()
@@ -68,16 +71,40 @@ pub fn init(format: &str, level: &str) -> Result<(), ConfigError> {
             key: "telemetry.log_level".into(),
             message: e.to_string(),
         })?;
+    let ansi = std::io::stderr().is_terminal();
+    // try_init also forwards `log` records (from dependencies that use `log`) into tracing.
+    let _ = subscriber(format, filter, std::io::stderr, ansi).try_init();
+    Ok(())
+}
+
+/// The subscriber for `format`. `json` writes one object per line with a fixed set of keys:
+/// `timestamp`, `level`, `target`, `message`, the event's own fields beside them (flattened), and
+/// `span` (the current span's name and fields, e.g. a micro-batch's `correlation_ids`) when there
+/// is one. `text` is tracing's human format.
+pub fn subscriber<W>(
+    format: &str,
+    filter: EnvFilter,
+    writer: W,
+    ansi: bool,
+) -> Box<dyn tracing::Subscriber + Send + Sync>
+where
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_writer(std::io::stderr);
-    let _ = if format == "json" {
-        builder.json().try_init()
+        .with_writer(writer);
+    if format == "json" {
+        Box::new(
+            builder
+                .json()
+                .flatten_event(true)
+                .with_current_span(true)
+                .with_span_list(false)
+                .finish(),
+        )
     } else {
-        builder.try_init()
-    };
-    Ok(())
+        Box::new(builder.with_ansi(ansi).finish())
+    }
 }
 
 #[cfg(test)]
@@ -109,6 +136,69 @@ mod tests {
         ] {
             assert!(check_filter(bad).is_err(), "{bad:?} accepted");
         }
+    }
+
+    /// A writer the test can read back.
+    #[derive(Clone, Default)]
+    struct Buffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Buffer {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn lines_of(format: &str, ansi: bool) -> Vec<String> {
+        let buffer = Buffer::default();
+        let sink = buffer.clone();
+        let filter = EnvFilter::builder().parse("debug").unwrap();
+        let sub = subscriber(format, filter, move || sink.clone(), ansi);
+        tracing::subscriber::with_default(sub, || {
+            tracing::info!(queue = "q", "outside a batch");
+            let span = tracing::debug_span!("batch", size = 2, correlation_ids = "a,b");
+            span.in_scope(|| tracing::warn!(code = "invalid_json", "in a batch"));
+        });
+        let text = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+        text.lines().map(str::to_string).collect()
+    }
+
+    #[test]
+    fn json_is_one_object_per_line_with_a_stable_key_set() {
+        let lines = lines_of("json", false);
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        let objects: Vec<serde_json::Value> = lines
+            .iter()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+            .collect();
+        let keys = |v: &serde_json::Value| {
+            let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+            k.sort();
+            k
+        };
+        assert_eq!(
+            keys(&objects[0]),
+            ["level", "message", "queue", "target", "timestamp"]
+        );
+        assert_eq!(
+            keys(&objects[1]),
+            ["code", "level", "message", "span", "target", "timestamp"]
+        );
+        assert_eq!(objects[1]["span"]["correlation_ids"], "a,b");
+        assert_eq!(objects[1]["span"]["name"], "batch");
+        assert_eq!(objects[1]["level"], "WARN");
+    }
+
+    #[test]
+    fn text_has_no_colour_codes_unless_asked() {
+        let plain = lines_of("text", false).join("\n");
+        assert!(!plain.contains('\u{1b}'), "{plain}");
+        assert!(plain.contains("correlation_ids"), "{plain}");
+        let coloured = lines_of("text", true).join("\n");
+        assert!(coloured.contains('\u{1b}'), "{coloured}");
     }
 
     #[test]
