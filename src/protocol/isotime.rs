@@ -82,11 +82,16 @@ pub fn parse(text: &str) -> Option<f64> {
     if hms.next().is_some() {
         return None;
     }
+    // Digits only, read to nanoseconds: f64 parsing of the raw text would also take an exponent
+    // ("56.1e300" is 10^299 s) or an unbounded run of digits.
     let fraction = if fraction.is_empty() {
         0.0
+    } else if fraction.bytes().all(|b| b.is_ascii_digit()) {
+        let digits = fraction.len().min(9);
+        let units = number(&fraction[..digits], 0..=999_999_999)?;
+        units as f64 / 10u32.pow(digits as u32) as f64
     } else {
-        number(fraction.get(..fraction.len().min(9))?, 0..=999_999_999)?;
-        format!("0.{fraction}").parse::<f64>().ok()?
+        return None;
     };
     let offset_secs = match offset {
         "" | "Z" | "z" => 0,
@@ -137,6 +142,9 @@ mod tests {
         assert_eq!(parse("2026-11-30T12:34:56Z"), Some(1_796_042_096.0));
         assert_eq!(parse("2026-11-30 12:34:56"), Some(1_796_042_096.0));
         assert_eq!(parse("1970-01-01T00:00:00+00:00"), Some(0.0));
+        assert_eq!(parse("1970-01-01T00:00:00.5"), Some(0.5));
+        let long = parse("1970-01-01T00:00:01.1234567891234Z").expect("digits past nanoseconds");
+        assert!((long - 1.123_456_789).abs() < 1e-12, "{long}");
     }
 
     #[test]
@@ -153,6 +161,10 @@ mod tests {
             "2026-11-30T12:34:56.12a",
             "-026-11-30T12:34:56",
             "2026-11-30T12:34:56:01",
+            "2026-11-30T12:34:56.100000000e300",
+            "2026-11-30T12:34:56.1e9",
+            "2026-11-30T12:34:56.5E3+00:00",
+            "2026-11-30T12:34:56.inf",
         ] {
             assert_eq!(parse(bad), None, "{bad:?}");
         }
