@@ -334,7 +334,11 @@ fn the_shipped_default_toml_is_every_key_at_its_built_in_default() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let file = root.join(super::DEFAULT_FILE);
     let loaded = Settings::load_from(&file, None, vec![], &Overrides::default()).unwrap();
-    assert_eq!(loaded, Settings::default(), "config/default.toml is not the defaults");
+    assert_eq!(
+        loaded,
+        Settings::default(),
+        "config/default.toml is not the defaults"
+    );
     let mut section = String::new();
     let mut named = std::collections::BTreeSet::new();
     for line in std::fs::read_to_string(&file).unwrap().lines() {
@@ -346,16 +350,25 @@ fn the_shipped_default_toml_is_every_key_at_its_built_in_default() {
         }
     }
     let keys: std::collections::BTreeSet<String> = default_keys().into_keys().collect();
-    assert_eq!(named, keys, "config/default.toml does not list every key once");
+    assert_eq!(
+        named, keys,
+        "config/default.toml does not list every key once"
+    );
 }
 
 #[test]
 fn the_readme_configuration_table_is_every_key_with_its_default() {
-    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
-        .unwrap();
-    let start = readme.find("| key | default | meaning |").expect("the table");
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let start = readme
+        .find("| key | default | meaning |")
+        .expect("the table");
     let mut rows = std::collections::BTreeMap::new();
-    for line in readme[start..].lines().skip(2).take_while(|l| l.starts_with('|')) {
+    for line in readme[start..]
+        .lines()
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+    {
         let cells: Vec<&str> = line.split('|').map(str::trim).collect();
         let key = cells[1].trim_matches('`').to_string();
         let default = cells[2].trim_matches('`');
@@ -365,5 +378,9 @@ fn the_readme_configuration_table_is_every_key_with_its_default() {
             "{key} listed twice"
         );
     }
-    assert_eq!(rows, default_keys(), "README configuration table vs Settings::default()");
+    assert_eq!(
+        rows,
+        default_keys(),
+        "README configuration table vs Settings::default()"
+    );
 }
