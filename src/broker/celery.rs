@@ -8,6 +8,9 @@ use lapin::BasicProperties;
 use crate::protocol::celery::Task;
 use crate::protocol::JSON;
 
+/// The longest AMQP short string (`correlation_id`, `reply_to`, ...), in bytes.
+const SHORT_STRING_MAX: usize = 255;
+
 /// The header that marks a Celery task message (protocol v2).
 pub const TASK_HEADER: &str = "task";
 
@@ -75,7 +78,10 @@ pub fn result_properties(request: &BasicProperties, persistent: bool) -> BasicPr
         .as_ref()
         .map(|c| c.as_str())
         .filter(|c| !c.is_empty())
-        .or_else(|| headers(request).and_then(|h| text(h, "id")));
+        .or_else(|| headers(request).and_then(|h| text(h, "id")))
+        // correlation_id is an AMQP short string: lapin writes its length as one byte (and only
+        // debug-asserts it), so a longer `id` header would corrupt the frame. Celery's ids are UUIDs.
+        .filter(|id| id.len() <= SHORT_STRING_MAX);
     if let Some(id) = id {
         props = props.with_correlation_id(id.into());
     }
@@ -142,5 +148,10 @@ mod tests {
             r.correlation_id().as_ref().map(|c| c.as_str()),
             Some("from-header")
         );
+        // An `id` header (a long string) too long for correlation_id (a short string) is left out.
+        let mut h = FieldTable::default();
+        h.insert("id".into(), AMQPValue::LongString("x".repeat(256).into()));
+        let long = BasicProperties::default().with_headers(h);
+        assert_eq!(result_properties(&long, false).correlation_id(), &None);
     }
 }
