@@ -27,6 +27,15 @@ fn text<'a>(table: &'a FieldTable, key: &str) -> Option<&'a str> {
     }
 }
 
+/// A time header (`expires`, `eta`): its text; `None` when absent or Python's None; `""` (which fails
+/// as `invalid_header`) when it is some other type, so a number is refused rather than ignored.
+fn time_header<'a>(table: &'a FieldTable, key: &str) -> Option<&'a str> {
+    match table.inner().get(key)? {
+        AMQPValue::Void => None,
+        _ => Some(text(table, key).unwrap_or("")),
+    }
+}
+
 /// Whether a delivery is a Celery task (one map lookup; nothing allocated).
 pub fn is_task(props: &BasicProperties) -> bool {
     headers(props).is_some_and(|h| h.inner().contains_key(TASK_HEADER))
@@ -46,8 +55,8 @@ pub fn task<'a>(props: &'a BasicProperties, serves: &'a str) -> Option<Task<'a>>
         serves,
         group: text(h, "group"),
         parent_id: text(h, "parent_id"),
-        expires: text(h, "expires"),
-        eta: text(h, "eta"),
+        expires: time_header(h, "expires"),
+        eta: time_header(h, "eta"),
         compression: text(h, "compression"),
     })
 }
@@ -121,6 +130,12 @@ mod tests {
         assert_eq!(t.expires, Some("2026-11-30T12:00:00+00:00"));
         let odd = celery_props(&[("task", AMQPValue::LongInt(3))]);
         assert_eq!(task(&odd, "predict").map(|t| t.name), Some(""));
+        // Python's None is no expires; a number is not ignored but read as no time at all.
+        let none = celery_props(&[("expires", AMQPValue::Void)]);
+        assert_eq!(task(&none, "predict").and_then(|t| t.expires), None);
+        let number = celery_props(&[("eta", AMQPValue::Double(1e12))]);
+        assert_eq!(task(&number, "predict").and_then(|t| t.eta), Some(""));
+        assert!(crate::protocol::isotime::parse("").is_none());
     }
 
     #[test]
