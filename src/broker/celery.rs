@@ -8,6 +8,9 @@ use lapin::BasicProperties;
 use crate::protocol::celery::Task;
 use crate::protocol::JSON;
 
+/// The longest AMQP short string (`correlation_id`, `reply_to`, ...), in bytes.
+const SHORT_STRING_MAX: usize = 255;
+
 /// The header that marks a Celery task message (protocol v2).
 pub const TASK_HEADER: &str = "task";
 
@@ -21,6 +24,15 @@ fn text<'a>(table: &'a FieldTable, key: &str) -> Option<&'a str> {
         AMQPValue::LongString(s) => std::str::from_utf8(s.as_bytes()).ok(),
         AMQPValue::ShortString(s) => Some(s.as_str()),
         _ => None,
+    }
+}
+
+/// A time header (`expires`, `eta`): its text; `None` when absent or Python's None; `""` (which fails
+/// as `invalid_header`) when it is some other type, so a number is refused rather than ignored.
+fn time_header<'a>(table: &'a FieldTable, key: &str) -> Option<&'a str> {
+    match table.inner().get(key)? {
+        AMQPValue::Void => None,
+        _ => Some(text(table, key).unwrap_or("")),
     }
 }
 
@@ -43,8 +55,8 @@ pub fn task<'a>(props: &'a BasicProperties, serves: &'a str) -> Option<Task<'a>>
         serves,
         group: text(h, "group"),
         parent_id: text(h, "parent_id"),
-        expires: text(h, "expires"),
-        eta: text(h, "eta"),
+        expires: time_header(h, "expires"),
+        eta: time_header(h, "eta"),
         compression: text(h, "compression"),
     })
 }
@@ -75,7 +87,10 @@ pub fn result_properties(request: &BasicProperties, persistent: bool) -> BasicPr
         .as_ref()
         .map(|c| c.as_str())
         .filter(|c| !c.is_empty())
-        .or_else(|| headers(request).and_then(|h| text(h, "id")));
+        .or_else(|| headers(request).and_then(|h| text(h, "id")))
+        // correlation_id is an AMQP short string: lapin writes its length as one byte (and only
+        // debug-asserts it), so a longer `id` header would corrupt the frame. Celery's ids are UUIDs.
+        .filter(|id| id.len() <= SHORT_STRING_MAX);
     if let Some(id) = id {
         props = props.with_correlation_id(id.into());
     }
@@ -115,6 +130,12 @@ mod tests {
         assert_eq!(t.expires, Some("2026-11-30T12:00:00+00:00"));
         let odd = celery_props(&[("task", AMQPValue::LongInt(3))]);
         assert_eq!(task(&odd, "predict").map(|t| t.name), Some(""));
+        // Python's None is no expires; a number is not ignored but read as no time at all.
+        let none = celery_props(&[("expires", AMQPValue::Void)]);
+        assert_eq!(task(&none, "predict").and_then(|t| t.expires), None);
+        let number = celery_props(&[("eta", AMQPValue::Double(1e12))]);
+        assert_eq!(task(&number, "predict").and_then(|t| t.eta), Some(""));
+        assert!(crate::protocol::isotime::parse("").is_none());
     }
 
     #[test]
@@ -142,5 +163,10 @@ mod tests {
             r.correlation_id().as_ref().map(|c| c.as_str()),
             Some("from-header")
         );
+        // An `id` header (a long string) too long for correlation_id (a short string) is left out.
+        let mut h = FieldTable::default();
+        h.insert("id".into(), AMQPValue::LongString("x".repeat(256).into()));
+        let long = BasicProperties::default().with_headers(h);
+        assert_eq!(result_properties(&long, false).correlation_id(), &None);
     }
 }

@@ -128,13 +128,14 @@ impl Routes {
         }
     }
 
-    /// A copy for the dead-letter exchange, carrying the error code, message and source queue.
+    /// A copy for the dead-letter exchange, carrying the error code, message (clipped to
+    /// [`MAX_ERROR_MESSAGE_BYTES`]) and source queue.
     pub fn dead(&self, props: &BasicProperties, code: &str, message: &str, from: &str) -> Outbound {
         let mut headers = headers_of(props);
         headers.insert(ERROR_HEADER.into(), AMQPValue::LongString(code.into()));
         headers.insert(
             ERROR_MESSAGE_HEADER.into(),
-            AMQPValue::LongString(message.into()),
+            AMQPValue::LongString(clip(message).into()),
         );
         headers.insert(QUEUE_HEADER.into(), AMQPValue::LongString(from.into()));
         Outbound {
@@ -186,6 +187,25 @@ pub fn retry_reason(props: &BasicProperties) -> Option<Retry> {
         .find(|r| r.code() == text)
 }
 
+/// The longest `x-predict-error-message`, in bytes. An error message can quote the request (an unknown
+/// feature name or category of any length up to `worker.max_body_bytes`), and the dead letter's
+/// properties must fit in one AMQP frame (`frame_max`, 128 KiB by default): a longer header would make
+/// the broker close the connection, for every request in flight, on each attempt. The error reply's
+/// body keeps the whole message.
+pub const MAX_ERROR_MESSAGE_BYTES: usize = 1024;
+
+/// `message`, cut at a character boundary to at most [`MAX_ERROR_MESSAGE_BYTES`] plus an ellipsis.
+fn clip(message: &str) -> String {
+    if message.len() <= MAX_ERROR_MESSAGE_BYTES {
+        return message.to_string();
+    }
+    let mut end = MAX_ERROR_MESSAGE_BYTES;
+    while !message.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &message[..end])
+}
+
 fn headers_of(props: &BasicProperties) -> FieldTable {
     props.headers().clone().unwrap_or_default()
 }
@@ -221,6 +241,35 @@ mod tests {
         assert_eq!(
             headers.inner().get(QUEUE_HEADER),
             Some(&AMQPValue::LongString("req.retry".into()))
+        );
+    }
+
+    #[test]
+    fn a_long_error_message_is_clipped_in_the_dead_letter() {
+        let r = routes(3);
+        let message = format!("unknown feature name \"{}\"", "é".repeat(600_000));
+        let out = r.dead(
+            &BasicProperties::default(),
+            "unknown_feature",
+            &message,
+            "req",
+        );
+        let headers = out.props.headers().clone().unwrap_or_default();
+        let Some(AMQPValue::LongString(kept)) = headers.inner().get(ERROR_MESSAGE_HEADER) else {
+            panic!("no message header");
+        };
+        let kept = std::str::from_utf8(kept.as_bytes()).expect("clipped at a char boundary");
+        assert!(
+            kept.len() <= MAX_ERROR_MESSAGE_BYTES + "…".len(),
+            "{}",
+            kept.len()
+        );
+        assert!(kept.starts_with("unknown feature name") && kept.ends_with('…'));
+        let short = r.dead(&BasicProperties::default(), "bad_value", "short", "req");
+        let headers = short.props.headers().clone().unwrap_or_default();
+        assert_eq!(
+            headers.inner().get(ERROR_MESSAGE_HEADER),
+            Some(&AMQPValue::LongString("short".into()))
         );
     }
 

@@ -82,23 +82,23 @@ pub fn parse(
     if let Some(expires) = task.expires {
         let at = time("expires", expires)?;
         if now > at {
-            return Err(CeleryError::Expired(expires.to_string()).into());
+            return Err(CeleryError::Expired(clip(expires)).into());
         }
     }
     if let Some(eta) = task.eta {
         if time("eta", eta)? > now {
-            return Err(CeleryError::Eta(eta.to_string()).into());
+            return Err(CeleryError::Eta(clip(eta)).into());
         }
     }
     if let Some(compression) = task.compression {
-        return Err(CeleryError::Compressed(compression.chars().take(64).collect()).into());
+        return Err(CeleryError::Compressed(clip(compression)).into());
     }
     match Format::from_content_type(content_type) {
         Ok(Format::Json) => {}
         Ok(Format::Pickle) => {
-            return Err(CeleryError::Pickled(content_type.unwrap_or("").into()).into())
+            return Err(CeleryError::Pickled(clip(content_type.unwrap_or(""))).into())
         }
-        Err(_) => return Err(CeleryError::ContentType(content_type.unwrap_or("").into()).into()),
+        Err(_) => return Err(CeleryError::ContentType(clip(content_type.unwrap_or(""))).into()),
     }
     if body.len() > schema.max_body_bytes() {
         return Err(RequestError::BodyTooLarge {
@@ -112,10 +112,16 @@ pub fn parse(
     parse_rows(rows, single, schema)
 }
 
+/// A header's text as quoted in an error message (and the dead letter's `x-predict-error-message`):
+/// at most 64 characters, whatever a producer put in it.
+fn clip(text: &str) -> String {
+    text.chars().take(64).collect()
+}
+
 fn time(header: &'static str, value: &str) -> Result<f64, CeleryError> {
     isotime::parse(value).ok_or_else(|| CeleryError::BadTime {
         header,
-        value: value.chars().take(64).collect(),
+        value: clip(value),
     })
 }
 

@@ -155,6 +155,31 @@ fn headers_decide_before_the_body_is_read() {
 }
 
 #[test]
+fn header_values_are_quoted_clipped_and_read_as_digits_only() {
+    // A header is as long as the producer likes: the message quotes at most 64 characters of it.
+    let long = format!("2999-01-01T00:00:00+00:00{}", " ".repeat(100_000));
+    let far = Task {
+        eta: Some(&long),
+        ..task()
+    };
+    let e = parse_body(&far, &json!([[[1, 2]], {}])).unwrap_err();
+    assert_eq!(e.code(), "eta_not_supported");
+    assert!(e.to_string().len() < 400, "{} bytes", e.to_string().len());
+    let ct = "x".repeat(100_000);
+    let e = parse(&task(), b"[]", Some(&ct), &schema(), NOW).unwrap_err();
+    assert!(e.to_string().len() < 400, "{} bytes", e.to_string().len());
+    // An exponent after the seconds is not ISO 8601 (it used to push expires 10^299 s away).
+    let never = Task {
+        expires: Some("2026-11-30T12:34:55.100000000e300"),
+        ..task()
+    };
+    assert_eq!(
+        code(parse_body(&never, &json!([[[1, 2]], {}]))),
+        "invalid_header"
+    );
+}
+
+#[test]
 fn hostile_bodies_never_panic() {
     let bodies: [&[u8]; 8] = [
         b"",

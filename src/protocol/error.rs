@@ -49,8 +49,10 @@ pub enum RequestError {
     Internal(String),
 }
 
-/// Every code [`RequestError::code`] can return (model errors included), in the order of the error table
-/// in docs/protocol.md. Metrics pre-register one series per code from this list.
+/// Every code of an error reply (model and Celery errors included), in the order of the error table in
+/// docs/protocol.md: the one list that table, the README's and the metrics derive from. Metrics
+/// pre-register one series per code from this list. [`RequestError::code`] returns one of these, or
+/// [`EXPIRED`].
 pub const CODES: &[&str] = &[
     "invalid_json",
     "invalid_pickle",
@@ -66,11 +68,19 @@ pub const CODES: &[&str] = &[
     "body_too_large",
     "too_many_instances",
     "unsupported_content_type",
+    "not_registered",
+    "pickled_task",
+    "eta_not_supported",
+    "invalid_header",
     "internal_error",
 ];
 
+/// The code of an expired Celery task: it gets a REVOKED result and is acked, not an error reply, so
+/// it is not in [`CODES`] (no error series in the metrics; it settles as `ok`).
+pub const EXPIRED: &str = "expired";
+
 impl RequestError {
-    /// The stable code sent in error replies; always one of [`CODES`].
+    /// The stable code sent in error replies; one of [`CODES`], or [`EXPIRED`].
     pub fn code(&self) -> &'static str {
         match self {
             RequestError::BodyTooLarge { .. } => "body_too_large",
@@ -138,6 +148,7 @@ mod tests {
     #[test]
     fn codes_is_exactly_what_code_returns() {
         let p = |e: PredictError| RequestError::Predict(e);
+        let c = |e: CeleryError| RequestError::Celery(e);
         let every = [
             RequestError::BodyTooLarge { size: 2, limit: 1 },
             RequestError::UnsupportedContentType("x".into()),
@@ -176,21 +187,55 @@ mod tests {
                 known: "y".into(),
             }),
             p(PredictError::Unsupported("x".into())),
+            c(CeleryError::NotRegistered {
+                name: "x".into(),
+                serves: "predict".into(),
+            }),
+            c(CeleryError::BadTime {
+                header: "eta",
+                value: "x".into(),
+            }),
+            c(CeleryError::Eta("x".into())),
+            c(CeleryError::Pickled("x".into())),
+            c(CeleryError::ContentType("x".into())),
+            c(CeleryError::Compressed("x".into())),
+            c(CeleryError::Body("x".into())),
         ];
         let returned: std::collections::BTreeSet<&str> =
             every.iter().map(RequestError::code).collect();
         let listed: std::collections::BTreeSet<&str> = CODES.iter().copied().collect();
+        assert_eq!(c(CeleryError::Expired("x".into())).code(), EXPIRED);
+        assert!(!CODES.contains(&EXPIRED));
         assert_eq!(listed.len(), CODES.len(), "a code is listed twice");
         assert_eq!(returned, listed);
     }
 
+    /// The codes in the first column of the first table under `heading` in `doc`.
+    fn table_codes(doc: &str, heading: &str) -> Vec<String> {
+        let start = doc.find(heading).expect("the heading");
+        doc[start..]
+            .lines()
+            .skip_while(|l| !l.starts_with("| code |"))
+            .skip(2)
+            .take_while(|l| l.starts_with('|'))
+            .flat_map(|l| {
+                let first = l.split('|').nth(1).unwrap_or("").to_string();
+                first
+                    .split(',')
+                    .map(|c| c.trim().trim_matches('`').to_string())
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
     #[test]
-    fn codes_match_the_protocol_table() {
-        let doc = include_str!("../../docs/protocol.md");
-        for code in CODES {
-            assert!(
-                doc.contains(&format!("`{code}`")),
-                "docs/protocol.md lacks {code}"
+    fn codes_match_the_protocol_and_readme_tables() {
+        let protocol = table_codes(include_str!("../../docs/protocol.md"), "### Error codes");
+        let readme = table_codes(include_str!("../../README.md"), "Error codes (");
+        for (name, table) in [("docs/protocol.md", protocol), ("README.md", readme)] {
+            assert_eq!(
+                table, CODES,
+                "{name}'s error-code table is not CODES, in order"
             );
         }
     }

@@ -43,6 +43,16 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
     )
 }
 
+/// The days of month `m` (1..=12) of year `y`, as Python's `datetime` checks them.
+fn days_in_month(y: i64, m: i64) -> i64 {
+    match m {
+        2 if y % 4 == 0 && (y % 100 != 0 || y % 400 == 0) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
 fn number(text: &str, range: std::ops::RangeInclusive<i64>) -> Option<i64> {
     if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
         return None;
@@ -61,7 +71,7 @@ pub fn parse(text: &str) -> Option<f64> {
     let mut parts = date.split('-');
     let y = number(parts.next()?, 1..=9999)?;
     let m = number(parts.next()?, 1..=12)?;
-    let d = number(parts.next()?, 1..=31)?;
+    let d = number(parts.next()?, 1..=days_in_month(y, m))?;
     let rest = rest.strip_prefix(['T', 't', ' '])?;
     let (clock, offset) = match rest.find(['Z', 'z', '+', '-']) {
         Some(i) => rest.split_at(i),
@@ -82,11 +92,16 @@ pub fn parse(text: &str) -> Option<f64> {
     if hms.next().is_some() {
         return None;
     }
+    // Digits only, read to nanoseconds: f64 parsing of the raw text would also take an exponent
+    // ("56.1e300" is 10^299 s) or an unbounded run of digits.
     let fraction = if fraction.is_empty() {
         0.0
+    } else if fraction.bytes().all(|b| b.is_ascii_digit()) {
+        let digits = fraction.len().min(9);
+        let units = number(&fraction[..digits], 0..=999_999_999)?;
+        units as f64 / 10u32.pow(digits as u32) as f64
     } else {
-        number(fraction.get(..fraction.len().min(9))?, 0..=999_999_999)?;
-        format!("0.{fraction}").parse::<f64>().ok()?
+        return None;
     };
     let offset_secs = match offset {
         "" | "Z" | "z" => 0,
@@ -137,6 +152,10 @@ mod tests {
         assert_eq!(parse("2026-11-30T12:34:56Z"), Some(1_796_042_096.0));
         assert_eq!(parse("2026-11-30 12:34:56"), Some(1_796_042_096.0));
         assert_eq!(parse("1970-01-01T00:00:00+00:00"), Some(0.0));
+        assert_eq!(parse("1970-01-01T00:00:00.5"), Some(0.5));
+        assert_eq!(parse("2000-02-29T00:00:00"), Some(951_782_400.0));
+        let long = parse("1970-01-01T00:00:01.1234567891234Z").expect("digits past nanoseconds");
+        assert!((long - 1.123_456_789).abs() < 1e-12, "{long}");
     }
 
     #[test]
@@ -145,6 +164,9 @@ mod tests {
             "",
             "soon",
             "2026-13-01T00:00:00",
+            "2026-02-29T00:00:00",
+            "1900-02-29T00:00:00",
+            "2026-04-31T00:00:00",
             "2026-11-30",
             "2026-11-30T25:00:00",
             "2026-11-30T12:34:56+xx:00",
@@ -153,6 +175,10 @@ mod tests {
             "2026-11-30T12:34:56.12a",
             "-026-11-30T12:34:56",
             "2026-11-30T12:34:56:01",
+            "2026-11-30T12:34:56.100000000e300",
+            "2026-11-30T12:34:56.1e9",
+            "2026-11-30T12:34:56.5E3+00:00",
+            "2026-11-30T12:34:56.inf",
         ] {
             assert_eq!(parse(bad), None, "{bad:?}");
         }

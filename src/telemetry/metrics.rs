@@ -190,9 +190,9 @@ impl Metrics {
 
     /// An error reply with `code` (one of [`CODES`]; anything else counts as `internal_error`).
     pub fn settled_error(&self, code: &str) {
-        let i = CODES.iter().position(|c| *c == code);
-        let i = i.unwrap_or(CODES.len() - 1);
-        if let Some(counter) = self.errors.get(i) {
+        let at = |code: &str| CODES.iter().position(|c| *c == code);
+        let i = at(code).or_else(|| at("internal_error"));
+        if let Some(counter) = i.and_then(|i| self.errors.get(i)) {
             counter.increment(1);
         }
     }

@@ -54,6 +54,7 @@ fn recordings_show_up_under_their_labels() {
     m.settled_ok();
     m.settled_error("invalid_json");
     m.settled_error("not_a_code");
+    m.settled_error("not_registered");
     m.settled_requeued();
     m.settled_dead_lettered();
     m.reply_refused();
@@ -72,6 +73,7 @@ fn recordings_show_up_under_their_labels() {
     assert_eq!(settled("outcome=\"ok\""), 2.0);
     assert_eq!(settled("outcome=\"error\",code=\"invalid_json\""), 1.0);
     assert_eq!(settled("outcome=\"error\",code=\"internal_error\""), 1.0);
+    assert_eq!(settled("outcome=\"error\",code=\"not_registered\""), 1.0);
     assert_eq!(settled("outcome=\"requeued\""), 1.0);
     assert_eq!(settled("outcome=\"dead_lettered\""), 1.0);
     assert_eq!(value(&text, "predict_worker_rows_predicted_total"), 5.0);

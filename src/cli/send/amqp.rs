@@ -12,9 +12,9 @@ use lapin::{Confirmation, PublisherConfirm};
 use crate::broker::BrokerError;
 
 /// Content type of JSON request bodies.
-pub const JSON: &str = "application/json";
-/// Content type of pickled request bodies (kombu/Celery's name).
-pub const PICKLE: &str = "application/x-python-serialize";
+pub use crate::protocol::JSON;
+/// Content type of pickled request bodies (kombu/Celery's name, the first of the protocol's two).
+pub const PICKLE: &str = crate::protocol::PICKLE_TYPES[0];
 
 /// One reply as received.
 #[derive(Debug)]

@@ -5,13 +5,12 @@ use std::io::Write;
 
 use serde_json::{json, Value};
 
-use super::amqp::PICKLE;
-
 /// Decode a reply body into JSON; an undecodable body becomes an error object naming the problem.
 pub fn decode(body: &[u8], content_type: Option<&str>) -> Value {
+    // The worker's own reading of a content type, so both pickle names (and parameters) count.
     let pickle = matches!(
-        content_type,
-        Some(PICKLE) | Some("application/python-pickle")
+        crate::protocol::Format::from_content_type(content_type),
+        Ok(crate::protocol::Format::Pickle)
     );
     let parsed = if pickle {
         serde_pickle::from_slice::<Value>(body, serde_pickle::DeOptions::new())
@@ -95,6 +94,7 @@ impl<W: Write> Ordered<W> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::amqp::PICKLE;
     use super::*;
 
     #[test]
