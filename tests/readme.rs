@@ -212,3 +212,30 @@ fn the_readme_metric_table_is_the_catalog() {
         expected.join("\n")
     );
 }
+
+/// The README's "Exit codes" table lists exactly `cli::exit::EXIT_CODES`, in order.
+#[test]
+fn the_readme_exit_codes_are_the_binarys() {
+    let readme = read(&root().join("README.md"));
+    let section = readme
+        .split("\n## Exit codes")
+        .nth(1)
+        .expect("README has an \"Exit codes\" section");
+    let listed: Vec<u8> = section
+        .lines()
+        .take_while(|l| !l.starts_with("## "))
+        .filter_map(|l| {
+            l.strip_prefix("| ")?
+                .split(" |")
+                .next()?
+                .trim()
+                .parse()
+                .ok()
+        })
+        .collect();
+    let codes: Vec<u8> = predict_worker::cli::exit::EXIT_CODES
+        .iter()
+        .map(|(c, _)| *c)
+        .collect();
+    assert_eq!(listed, codes, "README exit codes differ from EXIT_CODES");
+}

@@ -10,6 +10,9 @@ use std::sync::Arc;
 use crate::health::Readiness;
 use crate::telemetry::Metrics;
 
+/// The exit code of a second SIGTERM/SIGINT during the drain (listed in `cli::exit::EXIT_CODES`).
+pub const SECOND_SIGNAL_EXIT: u8 = 130;
+
 /// A receiver that turns `true` on the first SIGTERM/SIGINT. The handlers are installed before this
 /// returns, so a signal that arrives early is never lost. The signal task itself stops `readiness`
 /// (removes the file for good) and marks `metrics` draining before anything else. Must be called
@@ -31,7 +34,7 @@ pub fn on_signal(
         let _ = tx.send(true);
         wait(&mut term, &mut int).await;
         tracing::warn!("second shutdown signal; exiting now without draining");
-        std::process::exit(130);
+        std::process::exit(SECOND_SIGNAL_EXIT.into());
     });
     Ok(rx)
 }

@@ -1,9 +1,24 @@
-//! The CLI's error type and its documented exit codes:
-//! 0 success, 1 runtime failure, 2 usage, 3 configuration, 4 model file, 5 broker, 6 not healthy.
+//! The CLI's error type and its exit codes: [`EXIT_CODES`] is the one list, which the README's
+//! "Exit codes" table is checked against (tests/readme.rs).
 
 use crate::broker::BrokerError;
 use crate::config::ConfigError;
 use crate::model::LoadError;
+
+/// Every exit code the binary uses, with its meaning, in the README's order.
+pub const EXIT_CODES: &[(u8, &str)] = &[
+    (0, "success"),
+    (1, "runtime failure"),
+    (2, "usage error"),
+    (3, "configuration error"),
+    (4, "the model file cannot be loaded"),
+    (5, "broker error that retrying cannot fix"),
+    (6, "not healthy"),
+    (
+        crate::broker::shutdown::SECOND_SIGNAL_EXIT,
+        "a second SIGTERM/SIGINT during the drain",
+    ),
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
@@ -49,6 +64,30 @@ impl CliError {
         CliError::Io {
             context: context.into(),
             source,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_exits_with_a_listed_code() {
+        let errors = [
+            CliError::Failed(String::new()),
+            CliError::io("x", std::io::Error::other("x")),
+            CliError::Usage(String::new()),
+            CliError::Config(crate::config::ConfigError::Invalid(String::new())),
+            CliError::Model(LoadError::model("x")),
+            CliError::Unhealthy(String::new()),
+        ];
+        for e in errors {
+            let code = e.exit_code();
+            assert!(
+                EXIT_CODES.iter().any(|(c, _)| *c == code),
+                "{e:?} exits {code}, which EXIT_CODES does not list"
+            );
         }
     }
 }
