@@ -351,6 +351,29 @@ impl Settings {
         if self.queues.requests.is_empty() {
             return bad("queues.requests", "must not be empty");
         }
+        // AMQP names are at most 255 bytes, and the retry queue is `<requests>.retry`.
+        let names = [
+            (
+                "queues.requests",
+                self.queues.requests.len() + ".retry".len(),
+            ),
+            ("queues.results", self.queues.results.len()),
+            (
+                "queues.dead_letter_exchange",
+                self.queues.dead_letter_exchange.len(),
+            ),
+            (
+                "queues.dead_letter_queue",
+                self.queues.dead_letter_queue.len(),
+            ),
+        ];
+        if let Some((key, _)) = names.iter().find(|(_, len)| *len > 255) {
+            return bad(
+                key,
+                "is too long: AMQP names are at most 255 bytes (249 for queues.requests, whose \
+                 retry queue adds \".retry\")",
+            );
+        }
         if self.celery.task_name.is_empty() {
             return bad(
                 "celery.task_name",

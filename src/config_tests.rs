@@ -384,3 +384,28 @@ fn the_readme_configuration_table_is_every_key_with_its_default() {
         "README configuration table vs Settings::default()"
     );
 }
+
+#[test]
+fn queue_names_past_the_amqp_limit_are_refused_naming_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let none = dir.path().join("none.toml");
+    // 250 bytes is a valid name, but its retry queue `<name>.retry` would not be.
+    let long = "q".repeat(250);
+    let err = error(
+        &none,
+        None,
+        env(&[("PREDICT_WORKER__QUEUES__REQUESTS", long.as_str())]),
+    );
+    assert!(
+        err.contains("queues.requests") && err.contains("255"),
+        "{err}"
+    );
+    let ok = "q".repeat(249);
+    Settings::load_from(
+        &none,
+        None,
+        env(&[("PREDICT_WORKER__QUEUES__REQUESTS", ok.as_str())]),
+        &Overrides::default(),
+    )
+    .expect("a 249-byte request queue name is accepted");
+}
