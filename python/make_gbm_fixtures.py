@@ -129,6 +129,8 @@ def xgb_fixtures() -> None:
                            random_state=0).fit(Xt, yt, eval_set=[(Xv, yv)], verbose=False)
     assert es.best_iteration < 299, es.best_iteration
     write("xgb_early_stopping", es, q)
+    # Tiny models: the seeds of tests/mutation.rs.
+    write("xgb_tiny_p4", xgb.XGBClassifier(n_estimators=3, max_depth=2).fit(X, yb), q, fmt="pickle-p4")
     write("xgb_pipeline_binary", make_pipeline(StandardScaler(), xgb.XGBClassifier(**small)).fit(X, yb), q)
     write("xgb_pipeline_multiclass", make_pipeline(StandardScaler(), xgb.XGBClassifier(n_estimators=20, max_depth=3)).fit(X, y3), q)
     write("xgb_pipeline_regressor", make_pipeline(StandardScaler(), xgb.XGBRegressor(n_estimators=30, max_depth=3)).fit(X, s), q)
@@ -168,6 +170,8 @@ def lgbm_fixtures() -> None:
         Xt, yt, eval_set=[(Xv, yv)], callbacks=[lgb.early_stopping(5, verbose=False)])
     assert 0 < es.best_iteration_ < 300, es.best_iteration_
     write("lgbm_early_stopping", es, q)
+    write("lgbm_tiny_p4", lgb.LGBMClassifier(n_estimators=3, num_leaves=4, verbose=-1).fit(X, yb), q,
+          fmt="pickle-p4")
     write("lgbm_pipeline_binary", make_pipeline(StandardScaler(), lgb.LGBMClassifier(**small)).fit(X, yb), q)
     write("lgbm_pipeline_multiclass", make_pipeline(StandardScaler(), lgb.LGBMClassifier(**small)).fit(X, y3), q)
     write("lgbm_pipeline_regressor", make_pipeline(StandardScaler(), lgb.LGBMRegressor(**small)).fit(X, s), q)

@@ -79,6 +79,9 @@ const SEEDS: &[Seed] = &[
     model("sklearn-1.9.1/column_transformer_bool_mask.pkl"),
     model("sklearn-1.9.1/pipeline_nested.pkl"),
     model("sklearn-1.9.1/grid_search_logreg.pkl"),
+    // The XGBoost and LightGBM wrappers (their UBJSON / text model inside the pickle).
+    model("gbm/xgb_tiny_p4.pkl"),
+    model("gbm/lgbm_tiny_p4.pkl"),
 ];
 
 fn read_seed(path: &str) -> Vec<u8> {
