@@ -1,6 +1,7 @@
 //! Criterion micro-benchmarks: load time of the shipped model (whole load, and the decompress + unpickle
 //! part alone, which tests/pickle_shipped.rs once held to a timing budget), and single-row and 1,000-row predict for each
-//! family (shipped ColumnTransformer + forest, linear pipeline, forest, gradient boosting, hist gradient boosting).
+//! family (shipped ColumnTransformer + forest, linear pipeline, forest, gradient boosting, hist gradient boosting,
+//! XGBoost and LightGBM binary classifiers of 100 trees).
 //! The Python baseline for the same models and rows is `python/bench_sklearn.py`.
 
 #[path = "../tests/common/fixtures.rs"]
@@ -16,7 +17,7 @@ use predict_worker::model::{load_model, Batch, LoadLimits, Model};
 use serde_json::Value;
 
 /// The fixture behind each family (current scikit-learn), as in python/bench_sklearn.py.
-const FAMILIES: [(&str, &str); 4] = [
+const FAMILIES: [(&str, &str); 6] = [
     ("linear", "sklearn-1.9.1/logreg_binary_pickle_p4"),
     ("forest", "sklearn-1.9.1/random_forest_classifier_pickle_p5"),
     (
@@ -27,6 +28,8 @@ const FAMILIES: [(&str, &str); 4] = [
         "hist_gradient_boosting",
         "sklearn-1.9.1/hist_gradient_boosting_classifier_binary",
     ),
+    ("xgboost_100_trees", "gbm/xgb_bench_100"),
+    ("lightgbm_100_trees", "gbm/lgbm_bench_100"),
 ];
 
 fn shipped_path() -> PathBuf {
