@@ -20,6 +20,7 @@ from pathlib import Path
 import joblib
 import lightgbm as lgb
 import numpy as np
+import pandas as pd
 import sklearn
 import xgboost as xgb
 from sklearn.base import is_classifier
@@ -79,8 +80,14 @@ def final(model):
 
 
 def write(stem: str, model, X_query, fmt: str = "joblib") -> None:
-    rows = [[cell(v) for v in r] for r in X_query]
-    X_back = np.array([[np.nan if v is None else v for v in r] for r in json.loads(json.dumps(rows))])
+    if isinstance(X_query, pd.DataFrame):  # rows sent by feature name
+        rows = [{c: cell(v) for c, v in zip(X_query.columns, r)} for r in X_query.to_numpy()]
+        back = json.loads(json.dumps(rows))
+        X_back = pd.DataFrame({c: [np.nan if r[c] is None else r[c] for r in back] for c in X_query.columns},
+                              dtype=float)
+    else:
+        rows = [[cell(v) for v in r] for r in X_query]
+        X_back = np.array([[np.nan if v is None else v for v in r] for r in json.loads(json.dumps(rows))])
     name, info = save(model, stem, fmt)
     est = final(model)
     library = "xgboost" if type(est).__module__.startswith("xgboost") else "lightgbm"
@@ -102,6 +109,7 @@ def write(stem: str, model, X_query, fmt: str = "joblib") -> None:
         "predict": pred.tolist(),
         "predict_proba": np.asarray(model.predict_proba(X_back), dtype=float).tolist() if classifier else None,
         "classes": np.asarray(est.classes_).tolist() if classifier else None,
+        "feature_names": list(X_query.columns) if isinstance(X_query, pd.DataFrame) else None,
     }
     (OUT / f"{stem}.json").write_text(json.dumps(manifest, indent=1) + "\n")
     print(f"{stem}: {manifest['final_estimator']} {len(rows)} rows")
@@ -129,6 +137,9 @@ def xgb_fixtures() -> None:
                            random_state=0).fit(Xt, yt, eval_set=[(Xv, yv)], verbose=False)
     assert es.best_iteration < 299, es.best_iteration
     write("xgb_early_stopping", es, q)
+    cols = ["age", "income", "score_2", "x3", "x4", "x5"]
+    df, qdf = pd.DataFrame(X, columns=cols), pd.DataFrame(q, columns=cols)
+    write("xgb_dataframe", xgb.XGBClassifier(n_estimators=10, max_depth=3).fit(df, y3), qdf)
     # Tiny models: the seeds of tests/mutation.rs.
     write("xgb_tiny_p4", xgb.XGBClassifier(n_estimators=3, max_depth=2).fit(X, yb), q, fmt="pickle-p4")
     write("xgb_pipeline_binary", make_pipeline(StandardScaler(), xgb.XGBClassifier(**small)).fit(X, yb), q)
@@ -170,6 +181,9 @@ def lgbm_fixtures() -> None:
         Xt, yt, eval_set=[(Xv, yv)], callbacks=[lgb.early_stopping(5, verbose=False)])
     assert 0 < es.best_iteration_ < 300, es.best_iteration_
     write("lgbm_early_stopping", es, q)
+    cols = ["age", "income", "score_2", "x3", "x4", "x5"]
+    df, qdf = pd.DataFrame(X, columns=cols), pd.DataFrame(q, columns=cols)
+    write("lgbm_dataframe", lgb.LGBMRegressor(**small).fit(df, s), qdf)
     write("lgbm_tiny_p4", lgb.LGBMClassifier(n_estimators=3, num_leaves=4, verbose=-1).fit(X, yb), q,
           fmt="pickle-p4")
     write("lgbm_pipeline_binary", make_pipeline(StandardScaler(), lgb.LGBMClassifier(**small)).fit(X, yb), q)

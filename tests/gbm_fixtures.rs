@@ -60,11 +60,17 @@ fn compare_matrix(
     Ok(())
 }
 
-fn check(fx: &Fixture, rel: f64) -> Result<(), String> {
+fn check(fx: &Fixture, rel: f64, want_names: Option<Vec<String>>) -> Result<(), String> {
     let m = &fx.manifest;
     let model = load_model(&fx.model_path, &LoadLimits::default())
         .map_err(|e| format!("load failed: {e}"))?;
-    let batch = batch_from_rows(&m.inputs, None)?;
+    let names: Option<Vec<String>> = model.feature_names().map(|n| n.to_vec());
+    if names != want_names {
+        return Err(format!(
+            "feature_names() {names:?}, fitted on {want_names:?}"
+        ));
+    }
+    let batch = batch_from_rows(&m.inputs, names.as_deref())?;
     let output = model
         .predict(&batch)
         .map_err(|e| format!("predict failed: {e}"))?;
@@ -133,7 +139,8 @@ fn every_gbm_fixture_matches_its_library() {
         } else {
             raw["rel_tol"].as_f64().unwrap_or(1e-9)
         };
-        if let Err(e) = check(&fx, rel) {
+        let names = serde_json::from_value(raw["feature_names"].clone()).unwrap_or(None);
+        if let Err(e) = check(&fx, rel, names) {
             failures.push(format!("{} [{}]: {e}", fx.name, raw["final_estimator"]));
         }
     }

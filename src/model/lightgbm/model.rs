@@ -125,6 +125,21 @@ pub fn load(model_str: &str, best_iteration: usize) -> Result<LgbmModel, LoadErr
     })
 }
 
+/// The input width and the `feature_names=` of a model string (`Column_0 ...` when the model
+/// was not fitted on named columns).
+pub fn input_names(model_str: &str) -> Result<(usize, Vec<String>), LoadError> {
+    let parts = text::split(model_str)?;
+    let n = parts
+        .header
+        .num::<usize>("max_feature_idx")?
+        .saturating_add(1);
+    let names = match parts.header.get("feature_names") {
+        Some(line) => line.split_ascii_whitespace().map(str::to_string).collect(),
+        None => Vec::new(),
+    };
+    Ok((n, names))
+}
+
 impl LgbmModel {
     /// Raw scores of one row into `out` (length k). `row` is rewritten: values within
     /// kZeroThreshold of zero become 0, as LightGBM's dense-row reader drops them.

@@ -22,7 +22,7 @@ pub struct Lgbm {
 }
 
 /// The model string and `best_iteration` of a pickled `lightgbm.basic.Booster`.
-fn booster_model<'a>(obj: &ObjView<'a>) -> Result<(&'a str, usize), LoadError> {
+pub fn booster_model<'a>(obj: &ObjView<'a>) -> Result<(&'a str, usize), LoadError> {
     let booster = obj.estimator("_Booster")?;
     if booster.full_name() != "lightgbm.basic.Booster" {
         return Err(obj.error(

@@ -165,6 +165,26 @@ pub fn load(bytes: &[u8]) -> Result<XgbModel, LoadError> {
     })
 }
 
+/// The input width and feature names (`learner/feature_names`, set when fitted on a DataFrame;
+/// empty otherwise) of a Booster buffer.
+pub fn input_names(bytes: &[u8]) -> Result<(usize, Vec<String>), LoadError> {
+    let doc = decode(bytes)?;
+    let root = doc.get("Model").unwrap_or(&doc);
+    let learner = root.req("model", "learner")?;
+    let n = learner
+        .req("learner", "learner_model_param")?
+        .usize_at("learner_model_param", "num_feature")?;
+    let names = match learner.get("feature_names").and_then(Json::items) {
+        Some(items) => items
+            .iter()
+            .map(|v| v.as_str().map(str::to_string))
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| doc_error("learner/feature_names", "holds a non-string"))?,
+        None => Vec::new(),
+    };
+    Ok((n, names))
+}
+
 /// `base_score` ("5E-1", or "[a,b,c]" per class in XGBoost 3), turned into a margin by the
 /// objective's `ProbToMargin` (float32, as XGBoost computes it).
 fn base_margin(param: &Json, link: Link, n_groups: usize) -> Result<Vec<f32>, LoadError> {
