@@ -59,6 +59,10 @@ def query_rows(X, rng, n_train=12, n_perturbed=12, n_nan=6):
 
 
 def cell(v):
+    if isinstance(v, str):
+        return v
+    if v is None or (not isinstance(v, (int, float, np.number))):
+        return None if v is None or pd.isna(v) else v
     v = float(v)
     return None if np.isnan(v) else v
 
@@ -81,10 +85,13 @@ def final(model):
 
 def write(stem: str, model, X_query, fmt: str = "joblib") -> None:
     if isinstance(X_query, pd.DataFrame):  # rows sent by feature name
-        rows = [{c: cell(v) for c, v in zip(X_query.columns, r)} for r in X_query.to_numpy()]
+        rows = [{c: cell(X_query[c].iloc[i]) for c in X_query.columns} for i in range(len(X_query))]
         back = json.loads(json.dumps(rows))
-        X_back = pd.DataFrame({c: [np.nan if r[c] is None else r[c] for r in back] for c in X_query.columns},
-                              dtype=float)
+        X_back = pd.DataFrame({
+            c: pd.Series([r[c] for r in back], dtype="category")
+            if isinstance(X_query[c].dtype, pd.CategoricalDtype)
+            else pd.Series([np.nan if r[c] is None else r[c] for r in back], dtype=float)
+            for c in X_query.columns})
     else:
         rows = [[cell(v) for v in r] for r in X_query]
         X_back = np.array([[np.nan if v is None else v for v in r] for r in json.loads(json.dumps(rows))])
@@ -184,6 +191,17 @@ def lgbm_fixtures() -> None:
     cols = ["age", "income", "score_2", "x3", "x4", "x5"]
     df, qdf = pd.DataFrame(X, columns=cols), pd.DataFrame(q, columns=cols)
     write("lgbm_dataframe", lgb.LGBMRegressor(**small).fit(df, s), qdf)
+    # pandas `category` columns: rows send the category strings by name (unknown and missing ones too).
+    colors = np.array(["red", "green", "blue", "amber"])
+    dfc = df.copy()
+    dfc["color"] = pd.Categorical(colors[rng.randint(0, 4, size=len(df))])
+    dfc["size"] = pd.Categorical(rng.choice(["S", "M", "L"], size=len(df)), categories=["S", "M", "L"])
+    yc = (s + (dfc["color"] == "green") * 1.5 - (dfc["size"] == "L") > 0.3).astype(int)
+    qc = qdf.copy()
+    qc["color"] = pd.Categorical(np.array(["red", "green", "blue", "amber", "violet", None], dtype=object)[
+        rng.randint(0, 6, size=len(q))])
+    qc["size"] = pd.Categorical(rng.choice(["S", "M", "L", "XL"], size=len(q)))
+    write("lgbm_pandas_categorical", lgb.LGBMClassifier(**small, min_data_per_group=5).fit(dfc, yc), qc)
     write("lgbm_tiny_p4", lgb.LGBMClassifier(n_estimators=3, num_leaves=4, verbose=-1).fit(X, yb), q,
           fmt="pickle-p4")
     write("lgbm_pipeline_binary", make_pipeline(StandardScaler(), lgb.LGBMClassifier(**small)).fit(X, yb), q)

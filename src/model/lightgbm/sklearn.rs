@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use ndarray::{Array2, ArrayView2};
 
+use super::categories;
 use super::model::{self, softmax, LgbmModel, Link};
 use crate::model::data::{Label, Output};
 use crate::model::error::{LoadError, PredictError};
@@ -107,11 +108,22 @@ pub fn build(obj: ObjView<'_>) -> Result<Estimator, LoadError> {
     if let Some(c) = &classes {
         summary = summary.detail("n_classes", c.len());
     }
-    Ok(Estimator::Predictor(Box::new(Lgbm {
+    let n_features = model.n_features;
+    let predictor = Estimator::Predictor(Box::new(Lgbm {
         model,
         classes,
         summary,
-    })))
+    }));
+    match categories::parse(text, n_features).map_err(|e| obj.error("_Booster", e))? {
+        None => Ok(predictor),
+        Some(cats) => Ok(Estimator::Pipeline(vec![
+            (
+                "pandas_categorical".to_string(),
+                Estimator::Transformer(Box::new(cats)),
+            ),
+            (obj.class_name().to_string(), predictor),
+        ])),
+    }
 }
 
 impl Lgbm {
