@@ -1,6 +1,7 @@
 """Generate the XGBoost / LightGBM exactness fixtures under tests/fixtures/gbm/ with the real libraries.
 
     /path/to/venv/bin/python python/make_gbm_fixtures.py   # python/requirements.txt (xgboost, lightgbm pinned)
+    /path/to/old-venv/bin/python python/make_gbm_fixtures.py   # requirements-old.txt + xgboost==1.7.6 lightgbm==3.3.5
 
 Each fixture is a model file (joblib or pickle, as users save best_model.pkl) plus a JSON manifest in the
 format of python/make_fixtures.py, with two more keys: "library" ("xgboost" | "lightgbm", with its version)
@@ -28,7 +29,10 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "tests" / "fixtures" / "gbm"
+# The pinned stack (python/requirements.txt) writes tests/fixtures/gbm/; an older one (e.g. xgboost 1.7.6 and
+# lightgbm 3.3.5 beside python/requirements-old.txt) writes tests/fixtures/gbm-xgb<v>-lgbm<v>/, read by the same test.
+CURRENT = (xgb.__version__, lgb.__version__) == ("3.2.0", "4.7.0")
+OUT = ROOT / "tests" / "fixtures" / ("gbm" if CURRENT else f"gbm-xgb{xgb.__version__}-lgbm{lgb.__version__}")
 
 
 def data(seed: int, n: int, d: int, nan_frac: float = 0.0):
@@ -224,4 +228,5 @@ if __name__ == "__main__":
     OUT.mkdir(parents=True)
     xgb_fixtures()
     lgbm_fixtures()
-    bench_models()
+    if CURRENT:
+        bench_models()

@@ -14,16 +14,24 @@ use ndarray::Array2;
 use predict_worker::model::{load_model, LoadLimits, Output};
 use serde_json::Value;
 
+/// Every manifest in `tests/fixtures/gbm*/` (the pinned libraries in `gbm/`, older ones beside it).
 fn manifests() -> Vec<PathBuf> {
-    let dir = fixtures_root().join("gbm");
-    let mut out: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .map(|rd| {
-            rd.filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|e| e == "json"))
-                .collect()
+    let files = |dir: PathBuf| -> Vec<PathBuf> {
+        std::fs::read_dir(dir)
+            .map(|rd| rd.filter_map(Result::ok).map(|e| e.path()).collect())
+            .unwrap_or_default()
+    };
+    let mut out: Vec<PathBuf> = files(fixtures_root())
+        .into_iter()
+        .filter(|d| {
+            d.is_dir()
+                && d.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("gbm"))
         })
-        .unwrap_or_default();
+        .flat_map(files)
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
     out.sort();
     out
 }
