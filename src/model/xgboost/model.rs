@@ -107,7 +107,7 @@ pub fn load(bytes: &[u8]) -> Result<XgbModel, LoadError> {
         Link::Softprob | Link::Softmax => num_class,
         _ => 1,
     };
-    if n_features == 0 || n_features > u32::MAX as usize {
+    if n_features == 0 || n_features >= super::trees::DEFAULT_LEFT as usize {
         return Err(doc_error(
             "learner_model_param",
             format!("num_feature is {n_features}"),

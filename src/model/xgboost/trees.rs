@@ -10,12 +10,15 @@ use crate::model::error::LoadError;
 pub struct Node {
     /// The split condition of an internal node, the leaf value of a leaf.
     pub value: f32,
+    /// The split feature, with [`DEFAULT_LEFT`] set when missing values go left.
     pub feature: u32,
-    /// Absolute arena indices; `left == 0` marks a leaf (a child is never at index 0).
+    /// Absolute arena index of the left child; the right child is `left + 1` (children are
+    /// numbered together). `0` marks a leaf (a child is never at index 0).
     pub left: u32,
-    pub right: u32,
-    pub default_left: bool,
 }
+
+/// The bit of `Node::feature` that sends missing values left.
+pub const DEFAULT_LEFT: u32 = 1 << 31;
 
 /// Every tree of a model, in boosting order, with its output group (class) per tree.
 #[derive(Clone, Debug, Default)]
@@ -117,12 +120,20 @@ impl Forest {
                 ));
             }
             self.max_depth = self.max_depth.max(depth[old]);
+            let (feature, left_id) = if leaf {
+                (0, 0)
+            } else {
+                let dl = if default_left[old] != 0.0 {
+                    DEFAULT_LEFT
+                } else {
+                    0
+                };
+                (f as u32 | dl, new_id[left[old] as usize])
+            };
             self.nodes.push(Node {
                 value: cond[old] as f32,
-                feature: if leaf { 0 } else { f as u32 },
-                left: if leaf { 0 } else { new_id[left[old] as usize] },
-                right: if leaf { 0 } else { new_id[right[old] as usize] },
-                default_left: default_left[old] != 0.0,
+                feature,
+                left: left_id,
             });
         }
         self.roots.push(offset as u32);
@@ -141,13 +152,16 @@ impl Forest {
             if n.left == 0 {
                 return n.value;
             }
-            let x = row.get(n.feature as usize).copied().unwrap_or(f32::NAN);
+            let x = row
+                .get((n.feature & !DEFAULT_LEFT) as usize)
+                .copied()
+                .unwrap_or(f32::NAN);
             let go_left = if x.is_nan() {
-                n.default_left
+                n.feature & DEFAULT_LEFT != 0
             } else {
                 x < n.value
             };
-            i = if go_left { n.left } else { n.right } as usize;
+            i = (n.left + u32::from(!go_left)) as usize;
         }
     }
 }
