@@ -140,6 +140,8 @@ def xgb_fixtures() -> None:
     write("xgb_regressor_p4", xgb.XGBRegressor(n_estimators=25, max_depth=3).fit(X, s), q, fmt="pickle-p4")
     write("xgb_parallel_trees", xgb.XGBRegressor(n_estimators=8, num_parallel_tree=3, max_depth=3,
                                                   subsample=0.8, colsample_bynode=0.8, random_state=0).fit(X, s), q)
+    write("xgb_rf_classifier", xgb.XGBRFClassifier(n_estimators=12, max_depth=4, random_state=0).fit(X, y3), q)
+    write("xgb_rf_regressor", xgb.XGBRFRegressor(n_estimators=12, max_depth=4, random_state=0).fit(X, s), q)
     Xm = np.where(np.isnan(X), -999.0, X)
     write("xgb_missing_value", xgb.XGBClassifier(n_estimators=20, max_depth=3, missing=-999.0).fit(Xm, yb),
           np.where(np.isnan(q), -999.0, q))

@@ -11,6 +11,8 @@ use crate::model::{lightgbm, xgboost};
 pub const CLASSES: &[Entry] = &[
     ("XGBClassifier", |o, _| xgboost::sklearn::build(o)),
     ("XGBRegressor", |o, _| xgboost::sklearn::build(o)),
+    ("XGBRFClassifier", |o, _| xgboost::sklearn::build(o)),
+    ("XGBRFRegressor", |o, _| xgboost::sklearn::build(o)),
     ("LGBMClassifier", |o, _| lightgbm::sklearn::build(o)),
     ("LGBMRegressor", |o, _| lightgbm::sklearn::build(o)),
 ];
@@ -18,7 +20,9 @@ pub const CLASSES: &[Entry] = &[
 /// The module a wrapper class must come from, for the classes of this family.
 pub fn library_module(class: &str) -> Option<&'static str> {
     match class {
-        "XGBClassifier" | "XGBRegressor" => Some("xgboost.sklearn"),
+        "XGBClassifier" | "XGBRegressor" | "XGBRFClassifier" | "XGBRFRegressor" => {
+            Some("xgboost.sklearn")
+        }
         "LGBMClassifier" | "LGBMRegressor" => Some("lightgbm.sklearn"),
         _ => None,
     }

@@ -1,6 +1,7 @@
-//! XGBClassifier / XGBRegressor (xgboost.sklearn): the wrapper's `_Booster` holds the model as a
-//! raw buffer (`handle`); predictions follow the wrapper: rows cast to float32, `missing` values as
-//! NaN, float32 margins summed tree by tree, then the objective's link and the wrapper's labels.
+//! XGBClassifier / XGBRegressor and their random-forest XGBRF* variants (xgboost.sklearn): the
+//! wrapper's `_Booster` holds the model as a raw buffer (`handle`); predictions follow the wrapper:
+//! rows cast to float32, `missing` values as NaN, float32 margins summed tree by tree, then the
+//! objective's link and the wrapper's labels.
 
 use std::sync::Arc;
 
@@ -59,7 +60,7 @@ pub fn booster_bytes<'a>(obj: &ObjView<'a>) -> Result<&'a [u8], LoadError> {
 
 pub fn build(obj: ObjView<'_>) -> Result<Estimator, LoadError> {
     let model = model::load(booster_bytes(&obj)?).map_err(|e| obj.error("_Booster", e))?;
-    let classifier = obj.class_name() == "XGBClassifier";
+    let classifier = matches!(obj.class_name(), "XGBClassifier" | "XGBRFClassifier");
     let classes: Option<Arc<[Label]>> = if classifier {
         let labels: Vec<Label> = match obj.get("classes_") {
             Some(Value::Ref(_)) => obj.array("classes_")?.to_labels(obj.heap)?,
