@@ -2,6 +2,7 @@
 
     /path/to/venv/bin/python python/make_gbm_fixtures.py   # python/requirements.txt (xgboost, lightgbm pinned)
     /path/to/old-venv/bin/python python/make_gbm_fixtures.py   # requirements-old.txt + xgboost==1.7.6 lightgbm==3.3.5
+    GBM_ONLY=xgboost /path/to/xgb15-venv/bin/python python/make_gbm_fixtures.py  # + xgboost==1.5.2 (JSON pickles)
 
 Each fixture is a model file (joblib or pickle, as users save best_model.pkl) plus a JSON manifest in the
 format of python/make_fixtures.py, with two more keys: "library" ("xgboost" | "lightgbm", with its version)
@@ -13,8 +14,10 @@ perturbed rows, rows with NaN and extreme values. Nothing here is tuned to the R
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import platform
+import re
 import shutil
 from pathlib import Path
 
@@ -32,7 +35,9 @@ ROOT = Path(__file__).resolve().parent.parent
 # The pinned stack (python/requirements.txt) writes tests/fixtures/gbm/; an older one (e.g. xgboost 1.7.6 and
 # lightgbm 3.3.5 beside python/requirements-old.txt) writes tests/fixtures/gbm-xgb<v>-lgbm<v>/, read by the same test.
 CURRENT = (xgb.__version__, lgb.__version__) == ("3.2.0", "4.7.0")
-OUT = ROOT / "tests" / "fixtures" / ("gbm" if CURRENT else f"gbm-xgb{xgb.__version__}-lgbm{lgb.__version__}")
+OUT = ROOT / "tests" / "fixtures" / ("gbm" if CURRENT else {
+    "xgboost": f"gbm-xgb{xgb.__version__}", "lightgbm": f"gbm-lgbm{lgb.__version__}"}.get(
+    os.environ.get("GBM_ONLY", ""), f"gbm-xgb{xgb.__version__}-lgbm{lgb.__version__}"))
 
 
 def data(seed: int, n: int, d: int, nan_frac: float = 0.0):
@@ -146,13 +151,19 @@ def xgb_fixtures() -> None:
     write("xgb_missing_value", xgb.XGBClassifier(n_estimators=20, max_depth=3, missing=-999.0).fit(Xm, yb),
           np.where(np.isnan(q), -999.0, q))
     Xt, Xv, yt, yv = X[:200], X[200:], y3[:200], y3[200:]
-    es = xgb.XGBClassifier(n_estimators=300, max_depth=4, learning_rate=0.5, early_stopping_rounds=5,
-                           random_state=0).fit(Xt, yt, eval_set=[(Xv, yv)], verbose=False)
+    es_params = dict(n_estimators=300, max_depth=4, learning_rate=0.5, random_state=0)
+    if tuple(int(v) for v in xgb.__version__.split(".")[:2]) < (1, 6):  # a fit() argument before 1.6
+        es = xgb.XGBClassifier(**es_params).fit(Xt, yt, eval_set=[(Xv, yv)], early_stopping_rounds=5,
+                                                verbose=False)
+    else:
+        es = xgb.XGBClassifier(**es_params, early_stopping_rounds=5).fit(Xt, yt, eval_set=[(Xv, yv)],
+                                                                         verbose=False)
     assert es.best_iteration < 299, es.best_iteration
     write("xgb_early_stopping", es, q)
     cols = ["age", "income", "score_2", "x3", "x4", "x5"]
     df, qdf = pd.DataFrame(X, columns=cols), pd.DataFrame(q, columns=cols)
-    write("xgb_dataframe", xgb.XGBClassifier(n_estimators=10, max_depth=3).fit(df, y3), qdf)
+    if tuple(int(v) for v in xgb.__version__.split(".")[:2]) >= (1, 6):  # 1.5 predates pandas 2
+        write("xgb_dataframe", xgb.XGBClassifier(n_estimators=10, max_depth=3).fit(df, y3), qdf)
     # Tiny models: the seeds of tests/mutation.rs.
     write("xgb_tiny_p4", xgb.XGBClassifier(n_estimators=3, max_depth=2).fit(X, yb), q, fmt="pickle-p4")
     write("xgb_pipeline_binary", make_pipeline(StandardScaler(), xgb.XGBClassifier(**small)).fit(X, yb), q)
@@ -225,10 +236,51 @@ def bench_models() -> None:
           .fit(X, y), q)
 
 
+def hostile_files() -> None:
+    """Real wrapper objects whose Booster carries a forged model (tests/gbm_hostile.rs loads them whole)."""
+    import copyreg
+
+    X, s, _ = data(4, 60, 3)
+    xm = xgb.XGBClassifier(n_estimators=2, max_depth=2).fit(X, (s > 0).astype(int))
+    lm = lgb.LGBMRegressor(n_estimators=2, num_leaves=4, min_child_samples=5, verbose=-1).fit(X, s)
+    good_text = lm.booster_.model_to_string()
+    forged = {
+        "gbm_xgb_count_bomb": (xm, bytearray(b"[$d#L" + (2**62).to_bytes(8, "big"))),
+        "gbm_xgb_deep": (xm, bytearray(b"[" * 100_000)),
+        "gbm_xgb_legacy_binary": (xm, bytearray(b"binf" + bytes(200))),
+        "gbm_lgbm_huge_tree": (lm, good_text.replace("num_leaves=4", "num_leaves=999999999999", 1)),
+        "gbm_lgbm_cycle": (lm, re.sub(r"left_child=\S+", "left_child=0", good_text, count=1)),
+    }
+
+    class Forging(pickle.Pickler):
+        def __init__(self, f, payload):
+            super().__init__(f, protocol=4)
+            self.payload = payload
+
+        def reducer_override(self, obj):
+            if type(obj) is xgb.core.Booster:
+                return copyreg._reconstructor, (type(obj), object, None), {"handle": self.payload}
+            if type(obj) is lgb.basic.Booster:
+                return copyreg._reconstructor, (type(obj), object, None), {"_handle": self.payload,
+                                                                          "best_iteration": 0}
+            return NotImplemented
+
+    pickles = ROOT / "tests" / "fixtures" / "pickle"
+    for stem, (model, payload) in forged.items():
+        with open(pickles / f"{stem}.pkl", "wb") as f:
+            Forging(f, payload).dump(model)
+        print(f"hostile: {stem}.pkl")
+
+
 if __name__ == "__main__":
     shutil.rmtree(OUT, ignore_errors=True)
     OUT.mkdir(parents=True)
-    xgb_fixtures()
-    lgbm_fixtures()
+    # GBM_ONLY=xgboost (or lightgbm) writes one library's fixtures, for a stack that only adds an older version of it.
+    only = os.environ.get("GBM_ONLY")
+    if only in (None, "xgboost"):
+        xgb_fixtures()
+    if only in (None, "lightgbm"):
+        lgbm_fixtures()
     if CURRENT:
         bench_models()
+        hostile_files()

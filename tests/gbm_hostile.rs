@@ -337,3 +337,36 @@ fn wrappers_load_only_from_their_own_library_module() {
         .to_string();
     assert!(e.contains("sklearn.xgboost.XGBClassifier"), "{e}");
 }
+
+/// Real pickled wrappers whose Booster carries a forged model (written by
+/// `python/make_gbm_fixtures.py`): the whole loader refuses each quickly with a model error.
+#[test]
+fn forged_boosters_inside_real_wrappers_are_refused() {
+    let cases = [
+        ("gbm_xgb_count_bomb.pkl", "more than"),
+        ("gbm_xgb_deep.pkl", "nest more than"),
+        ("gbm_xgb_legacy_binary.pkl", "legacy binary format"),
+        ("gbm_lgbm_huge_tree.pkl", "num_leaves"),
+        ("gbm_lgbm_cycle.pkl", "internal children must follow"),
+    ];
+    for (file, needle) in cases {
+        let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/pickle")
+            .join(file);
+        let bytes = std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        let started = std::time::Instant::now();
+        let e = match load_model_bytes(&bytes, &LoadLimits::default()) {
+            Ok(_) => panic!("{file} loaded"),
+            Err(e) => e.to_string(),
+        };
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "{file} was slow"
+        );
+        assert!(e.contains(needle), "{file}: {e}");
+        assert!(
+            e.contains("_Booster"),
+            "{file}: the error names the attribute: {e}"
+        );
+    }
+}

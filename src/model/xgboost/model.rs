@@ -46,7 +46,7 @@ pub fn decode(bytes: &[u8]) -> Result<Json, LoadError> {
                 .map_err(|e| LoadError::model(format!("XGBoost JSON model: {e}")))?;
             Ok(from_serde(&v))
         }
-        (Some(b'{'), _) => ubjson::decode(bytes),
+        (Some(b'{' | b'['), _) => ubjson::decode(bytes),
         _ => Err(LoadError::model(
             "the XGBoost Booster is in XGBoost's legacy binary format, which is not supported; \
              load it with XGBoost >= 1.6 and pickle it again",
@@ -130,7 +130,15 @@ pub fn load(bytes: &[u8]) -> Result<XgbModel, LoadError> {
         .items()
         .ok_or_else(|| doc_error("gradient_booster/model/trees", "is not an array"))?;
     let tree_info = model.numbers_of("gradient_booster/model", "tree_info", trees.len())?;
-    let indptr = iteration_bounds(model, trees.len(), n_groups)?;
+    // XGBoost < 1.6 keeps num_parallel_tree in the training configuration only.
+    let config_parallel = doc
+        .get("Config")
+        .and_then(|c| c.get("learner"))
+        .and_then(|l| l.get("gradient_booster"))
+        .and_then(|g| g.get("gbtree_train_param"))
+        .and_then(|p| p.get("num_parallel_tree"))
+        .and_then(Json::as_usize);
+    let indptr = iteration_bounds(model, trees.len(), n_groups, config_parallel)?;
     let n_iterations = indptr.len() - 1;
     let best = learner
         .get("attributes")
@@ -232,11 +240,13 @@ fn base_margin(param: &Json, link: Link, n_groups: usize) -> Result<Vec<f32>, Lo
 }
 
 /// Tree index bounds of each boosting round: `iteration_indptr` (XGBoost ≥ 2), else rounds of
-/// `num_parallel_tree × groups` trees.
+/// `num_parallel_tree × groups` trees (`num_parallel_tree` from the model, else from the training
+/// configuration as XGBoost < 1.6 keeps it).
 fn iteration_bounds(
     model: &Json,
     n_trees: usize,
     n_groups: usize,
+    config_parallel: Option<usize>,
 ) -> Result<Vec<usize>, LoadError> {
     let path = "gradient_booster/model";
     if let Some(v) = model.get("iteration_indptr") {
@@ -259,6 +269,7 @@ fn iteration_bounds(
         .get("gbtree_model_param")
         .and_then(|p| p.get("num_parallel_tree"))
         .and_then(Json::as_usize)
+        .or(config_parallel)
         .unwrap_or(1)
         .max(1);
     let per_round = parallel.saturating_mul(n_groups);
