@@ -145,6 +145,14 @@ def xgb_fixtures() -> None:
     write("xgb_regressor_p4", xgb.XGBRegressor(n_estimators=25, max_depth=3).fit(X, s), q, fmt="pickle-p4")
     write("xgb_parallel_trees", xgb.XGBRegressor(n_estimators=8, num_parallel_tree=3, max_depth=3,
                                                   subsample=0.8, colsample_bynode=0.8, random_state=0).fit(X, s), q)
+    counts = np.random.RandomState(5).poisson(np.exp(0.5 * s.clip(-2, 2)))
+    for objective, target in [("count:poisson", counts), ("reg:gamma", counts + 0.5), ("reg:tweedie", counts),
+                              ("reg:logistic", (s > 0) * 0.8 + 0.1), ("reg:absoluteerror", s),
+                              ("reg:pseudohubererror", s), ("reg:squaredlogerror", counts)]:
+        if objective == "reg:absoluteerror" and tuple(int(v) for v in xgb.__version__.split(".")[:2]) < (1, 7):
+            continue
+        stem = "xgb_" + objective.replace(":", "_")
+        write(stem, xgb.XGBRegressor(objective=objective, n_estimators=15, max_depth=3).fit(X, target), q)
     write("xgb_rf_classifier", xgb.XGBRFClassifier(n_estimators=12, max_depth=4, random_state=0).fit(X, y3), q)
     write("xgb_rf_regressor", xgb.XGBRFRegressor(n_estimators=12, max_depth=4, random_state=0).fit(X, s), q)
     Xm = np.where(np.isnan(X), -999.0, X)

@@ -12,8 +12,10 @@ use crate::model::error::LoadError;
 pub enum Link {
     /// `reg:squarederror` and friends: the margin is the prediction.
     Identity,
-    /// `binary:logistic`: a float32 sigmoid.
+    /// `binary:logistic`, `reg:logistic`: a float32 sigmoid.
     Sigmoid,
+    /// `count:poisson`, `reg:gamma`, `reg:tweedie`: a float32 exponential.
+    Exp,
     /// `multi:softprob`: a float32 softmax over the classes.
     Softprob,
     /// `multi:softmax`: the argmax of the margins (probabilities are their softmax).
@@ -86,14 +88,17 @@ pub fn load(bytes: &[u8]) -> Result<XgbModel, LoadError> {
         }
     }
     let link = match objective.as_str() {
-        "reg:squarederror" | "reg:linear" => Link::Identity,
-        "binary:logistic" => Link::Sigmoid,
+        "reg:squarederror" | "reg:linear" | "reg:absoluteerror" | "reg:pseudohubererror"
+        | "reg:squaredlogerror" => Link::Identity,
+        "binary:logistic" | "reg:logistic" => Link::Sigmoid,
+        "count:poisson" | "reg:gamma" | "reg:tweedie" => Link::Exp,
         "multi:softprob" => Link::Softprob,
         "multi:softmax" => Link::Softmax,
         other => {
             return Err(LoadError::model(format!(
                 "XGBoost objective {other:?} is not supported (supported: reg:squarederror, \
-                 binary:logistic, multi:softprob, multi:softmax)"
+                 reg:absoluteerror, reg:pseudohubererror, reg:squaredlogerror, reg:logistic, \
+                 count:poisson, reg:gamma, reg:tweedie, binary:logistic, multi:softprob, multi:softmax)"
             )))
         }
     };
@@ -233,6 +238,10 @@ fn base_margin(param: &Json, link: Link, n_groups: usize) -> Result<Vec<f32>, Lo
                 format!("{b} is not a probability in (0, 1)"),
             )),
             Link::Sigmoid => Ok(-(1.0f32 / b - 1.0f32).ln()),
+            Link::Exp if !(b > 0.0 && b.is_finite()) => {
+                Err(doc_error(path, format!("{b} is not a positive mean")))
+            }
+            Link::Exp => Ok(b.ln()),
             _ if !b.is_finite() => Err(doc_error(path, format!("{b} is not finite"))),
             _ => Ok(b),
         })

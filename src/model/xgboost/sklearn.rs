@@ -67,9 +67,9 @@ pub fn build(obj: ObjView<'_>) -> Result<Estimator, LoadError> {
             _ => (0..obj.i64("n_classes_")?).map(Label::Int).collect(),
         };
         let fits = match model.link {
-            Link::Sigmoid => labels.len() == 2,
+            Link::Sigmoid => labels.len() == 2 && model.objective == "binary:logistic",
             Link::Softprob | Link::Softmax => labels.len() == model.n_groups && labels.len() > 2,
-            Link::Identity => false,
+            Link::Identity | Link::Exp => false,
         };
         if !fits {
             return Err(obj.error(
@@ -83,7 +83,7 @@ pub fn build(obj: ObjView<'_>) -> Result<Estimator, LoadError> {
         }
         Some(Arc::from(labels))
     } else {
-        if model.link != Link::Identity {
+        if matches!(model.link, Link::Softprob | Link::Softmax) {
             return Err(obj.error(
                 "objective",
                 format!("{} is not a regression objective", model.objective),
@@ -184,9 +184,12 @@ impl Predictor for Xgb {
     fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Output, PredictError> {
         let mut margins = self.margins(x)?;
         let Some(classes) = &self.classes else {
-            return Ok(Output::Regression {
-                values: margins.mapv(f64::from),
-            });
+            let values = match self.model.link {
+                Link::Sigmoid => margins.mapv(|m| f64::from(sigmoid(m))),
+                Link::Exp => margins.mapv(|m| f64::from(m.exp())),
+                _ => margins.mapv(f64::from),
+            };
+            return Ok(Output::Regression { values });
         };
         let n = margins.nrows();
         let mut proba = Array2::<f64>::zeros((n, classes.len()));
