@@ -262,9 +262,10 @@ fn forged_xgboost_documents_fail_with_clear_errors() {
     assert_eq!(m.base_margin, vec![0.5]);
     let cases = [
         (
-            xgb_doc("reg:gamma", "", "5E-1"),
-            "\"reg:gamma\" is not supported",
+            xgb_doc("rank:pairwise", "", "5E-1"),
+            "\"rank:pairwise\" is not supported",
         ),
+        (xgb_doc("count:poisson", "", "0"), "not a positive mean"),
         (xgb_doc("binary:logistic", "", "1.5"), "not a probability"),
         (
             xgb_doc("reg:squarederror", ", \"split_type\": [1, 0, 0]", "0"),
