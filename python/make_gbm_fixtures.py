@@ -192,6 +192,9 @@ def lgbm_fixtures() -> None:
     write("lgbm_multiclass", lgb.LGBMClassifier(**{**small, "n_estimators": 20}).fit(X, y3 + 1), q)
     write("lgbm_regressor", lgb.LGBMRegressor(**{**small, "n_estimators": 40}).fit(X, s * 10 + 3), q)
     write("lgbm_regressor_l1", lgb.LGBMRegressor(**{**small, "objective": "regression_l1"}).fit(X, s), q)
+    counts = np.random.RandomState(6).poisson(np.exp(0.5 * s.clip(-2, 2)))
+    for objective, target in [("poisson", counts), ("gamma", counts + 0.5), ("tweedie", counts)]:
+        write(f"lgbm_{objective}", lgb.LGBMRegressor(**{**small, "objective": objective}).fit(X, target), q)
     write("lgbm_zero_as_missing", lgb.LGBMRegressor(**small, zero_as_missing=True).fit(np.nan_to_num(X), s),
           np.nan_to_num(q))
     write("lgbm_rf", lgb.LGBMRegressor(boosting_type="rf", n_estimators=10, num_leaves=8, bagging_fraction=0.7,

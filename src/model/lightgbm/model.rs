@@ -1,7 +1,7 @@
 //! A LightGBM text model read into plain trees: the header (`num_class`,
 //! `num_tree_per_iteration`, `max_feature_idx`, `objective`, `average_output`), the trees, and
 //! `GBDT::Predict`: float64 raw scores summed tree by tree, averaged in random-forest mode, then
-//! the objective's `ConvertOutput` (identity, sigmoid with its parameter, softmax).
+//! the objective's `ConvertOutput` (identity, sigmoid with its parameter, softmax, exp).
 
 use super::text::{self, text_error};
 use super::trees::{Trees, ZERO_THRESHOLD};
@@ -13,6 +13,8 @@ pub enum Link {
     /// `binary sigmoid:s`: 1 / (1 + exp(-s · raw)).
     Sigmoid(f64),
     Softmax,
+    /// `poisson`, `gamma`, `tweedie`: exp(raw).
+    Exp,
 }
 
 #[derive(Debug)]
@@ -70,11 +72,12 @@ pub fn load(model_str: &str, best_iteration: usize) -> Result<LgbmModel, LoadErr
             Link::Sigmoid(s)
         }
         "multiclass" => Link::Softmax,
+        "poisson" | "gamma" | "tweedie" => Link::Exp,
         n if IDENTITY.contains(&n) && !options.contains(&"sqrt") => Link::Identity,
         _ => {
             return Err(LoadError::model(format!(
                 "LightGBM objective {objective:?} is not supported (supported: binary, multiclass, \
-                 {} without sqrt)",
+                 poisson, gamma, tweedie, {} without sqrt)",
                 IDENTITY.join(", ")
             )))
         }

@@ -71,7 +71,7 @@ pub fn build(obj: ObjView<'_>) -> Result<Estimator, LoadError> {
         let fits = match model.link {
             Link::Sigmoid(_) => labels.len() == 2,
             Link::Softmax => labels.len() == model.k,
-            Link::Identity => false,
+            Link::Identity | Link::Exp => false,
         };
         if !fits {
             return Err(obj.error(
@@ -85,7 +85,7 @@ pub fn build(obj: ObjView<'_>) -> Result<Estimator, LoadError> {
         }
         Some(Arc::from(labels))
     } else {
-        if model.link != Link::Identity {
+        if !matches!(model.link, Link::Identity | Link::Exp) {
             return Err(obj.error(
                 "objective",
                 format!("{:?} is not a regression objective", model.objective),
@@ -145,8 +145,11 @@ impl Lgbm {
 
 impl Predictor for Lgbm {
     fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Output, PredictError> {
-        let raw = self.raw(x)?;
+        let mut raw = self.raw(x)?;
         let Some(classes) = &self.classes else {
+            if self.model.link == Link::Exp {
+                raw.mapv_inplace(f64::exp);
+            }
             return Ok(Output::Regression { values: raw });
         };
         let n = raw.nrows();
