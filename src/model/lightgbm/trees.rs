@@ -21,9 +21,17 @@ pub struct Node {
     pub left: i32,
     pub right: i32,
     pub decision: u8,
-    /// Categorical splits: the node's bitset words in the arena's `bits`.
-    pub cat_start: u32,
-    pub cat_len: u32,
+}
+
+/// A categorical node keeps its bitset's words in the arena's `bits` (start, length) in the
+/// threshold's place, which a categorical split does not use; nodes stay 24 bytes.
+fn pack_range(start: u32, len: u32) -> f64 {
+    f64::from_bits((u64::from(start) << 32) | u64::from(len))
+}
+
+fn unpack_range(threshold: f64) -> (u32, u32) {
+    let bits = threshold.to_bits();
+    ((bits >> 32) as u32, bits as u32)
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -128,7 +136,7 @@ impl Trees {
                     }
                     Ok(c as i32)
                 };
-                let (mut cat_start, mut cat_len) = (0u32, 0u32);
+                let mut threshold_or_range = threshold[i];
                 if dt & CATEGORICAL != 0 {
                     let t = threshold[i];
                     let idx =
@@ -139,18 +147,20 @@ impl Trees {
                             format!("categorical node {i} names bitset {t} of {n_cat}"),
                         )
                     })?;
-                    cat_start = (bits_off + bounds[idx] as usize) as u32;
-                    cat_len = (bounds[idx + 1] - bounds[idx]) as u32;
+                    let start = u32::try_from(bits_off + bounds[idx] as usize);
+                    let len = u32::try_from(bounds[idx + 1] - bounds[idx]);
+                    let (Ok(start), Ok(len)) = (start, len) else {
+                        return Err(text_error(&b.name, "categorical bitsets are too large"));
+                    };
+                    threshold_or_range = pack_range(start, len);
                     self.n_categorical_splits += 1;
                 }
                 self.nodes.push(Node {
-                    threshold: threshold[i],
+                    threshold: threshold_or_range,
                     feature: f as u32,
                     left: child(left[i], "left")?,
                     right: child(right[i], "right")?,
                     decision: dt,
-                    cat_start,
-                    cat_len,
                 });
             }
             self.bits.extend(bits);
@@ -173,10 +183,11 @@ impl Trees {
             }
             let c = fval as i32 as u32;
             let word = c / 32;
-            let hit = word < n.cat_len
+            let (start, len) = unpack_range(n.threshold);
+            let hit = word < len
                 && self
                     .bits
-                    .get((n.cat_start + word) as usize)
+                    .get(start as usize + word as usize)
                     .is_some_and(|w| (w >> (c % 32)) & 1 == 1);
             return if hit { n.left } else { n.right };
         }
