@@ -21,7 +21,13 @@ pub struct Node {
     pub left: i32,
     pub right: i32,
     pub decision: u8,
+    /// Precomputed from the decision type: [`NAN_LEFT`] (where NaN ends up: the default side for
+    /// missing types NaN and Zero, else where 0.0 goes) and [`ZERO_MISSING`].
+    pub flags: u8,
 }
+
+const NAN_LEFT: u8 = 1;
+const ZERO_MISSING: u8 = 2;
 
 /// A categorical node keeps its bitset's words in the arena's `bits` (start, length) in the
 /// threshold's place, which a categorical split does not use; nodes stay 24 bytes.
@@ -155,12 +161,23 @@ impl Trees {
                     threshold_or_range = pack_range(start, len);
                     self.n_categorical_splits += 1;
                 }
+                let missing = (dt >> 2) & 3;
+                let default_left = dt & DEFAULT_LEFT != 0;
+                // NumericalDecision turns NaN into 0.0 unless the missing type is NaN; a Zero-type
+                // node then sends it the default way, a None-type one compares 0.0.
+                let nan_left = match missing {
+                    MISSING_NAN | MISSING_ZERO => default_left,
+                    _ => 0.0 <= threshold[i],
+                };
+                let flags = (u8::from(nan_left) * NAN_LEFT)
+                    | (u8::from(missing == MISSING_ZERO) * ZERO_MISSING);
                 self.nodes.push(Node {
                     threshold: threshold_or_range,
                     feature: f as u32,
                     left: child(left[i], "left")?,
                     right: child(right[i], "right")?,
                     decision: dt,
+                    flags,
                 });
             }
             self.bits.extend(bits);
@@ -191,19 +208,21 @@ impl Trees {
                     .is_some_and(|w| (w >> (c % 32)) & 1 == 1);
             return if hit { n.left } else { n.right };
         }
-        let missing = (n.decision >> 2) & 3;
-        let mut x = fval;
-        if x.is_nan() && missing != MISSING_NAN {
-            x = 0.0;
+        if fval.is_nan() {
+            return if n.flags & NAN_LEFT != 0 {
+                n.left
+            } else {
+                n.right
+            };
         }
-        let is_zero = x > -ZERO_THRESHOLD && x <= ZERO_THRESHOLD;
-        if (missing == MISSING_ZERO && is_zero) || (missing == MISSING_NAN && x.is_nan()) {
+        if n.flags & ZERO_MISSING != 0 && fval > -ZERO_THRESHOLD && fval <= ZERO_THRESHOLD {
             return if n.decision & DEFAULT_LEFT != 0 {
                 n.left
             } else {
                 n.right
             };
         }
+        let x = fval;
         if x <= n.threshold {
             n.left
         } else {
