@@ -222,12 +222,8 @@ impl Trees {
                 n.right
             };
         }
-        let x = fval;
-        if x <= n.threshold {
-            n.left
-        } else {
-            n.right
-        }
+        // The only unpredictable choice, as a select rather than a branch.
+        [n.right, n.left][usize::from(fval <= n.threshold)]
     }
 
     /// The value tree `t` gives a row (already cleaned of values within kZeroThreshold of 0).

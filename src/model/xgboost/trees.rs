@@ -156,11 +156,8 @@ impl Forest {
                 .get((n.feature & !DEFAULT_LEFT) as usize)
                 .copied()
                 .unwrap_or(f32::NAN);
-            let go_left = if x.is_nan() {
-                n.feature & DEFAULT_LEFT != 0
-            } else {
-                x < n.value
-            };
+            // Bitwise, not short-circuit: no branch to mispredict (`NaN < v` is false).
+            let go_left = (x.is_nan() & (n.feature & DEFAULT_LEFT != 0)) | (x < n.value);
             i = (n.left + u32::from(!go_left)) as usize;
         }
     }
