@@ -1,7 +1,8 @@
 //! Criterion micro-benchmarks: load time of the shipped model (whole load, and the decompress + unpickle
 //! part alone, which tests/pickle_shipped.rs once held to a timing budget), and single-row and 1,000-row predict for each
 //! family (shipped ColumnTransformer + forest, linear pipeline, forest, gradient boosting, hist gradient boosting,
-//! SVC with an rbf kernel, k-nearest neighbours, MLP), and request parsing (`support/parse.rs`).
+//! SVC with an rbf kernel, k-nearest neighbours, MLP, XGBoost and LightGBM binary classifiers of 100
+//! trees), and request parsing (`support/parse.rs`).
 //! The Python baseline for the same models and rows is `python/bench_sklearn.py`.
 
 #[path = "../tests/common/fixtures.rs"]
@@ -34,6 +35,8 @@ const FAMILIES: &[(&str, &str)] = &[
     ("svc_rbf", "zoo-a/sklearn-1.9.1/svc_rbf_binary_proba"),
     ("knn", "zoo-a/sklearn-1.9.1/knn_clf_uniform"),
     ("mlp", "zoo-a/sklearn-1.9.1/mlp_clf_multiclass"),
+    ("xgboost_100_trees", "gbm/xgb_bench_100"),
+    ("lightgbm_100_trees", "gbm/lgbm_bench_100"),
 ];
 
 fn shipped_path() -> PathBuf {

@@ -38,6 +38,14 @@ ZOO_A_FIXTURES = [
 ]
 
 
+# The XGBoost and LightGBM wrappers (python/make_gbm_fixtures.py), with the libraries' default threads.
+GBM = ROOT / "tests" / "fixtures" / "gbm"
+GBM_FIXTURES = [
+    ("XGBClassifier, 100 trees depth 6,", "xgb_bench_100"),
+    ("LGBMClassifier, 100 trees of 31 leaves,", "lgbm_bench_100"),
+]
+
+
 def per_call(fn, min_time=0.5, repeats=5) -> float:
     """Median seconds per call of fn()."""
     fn()
@@ -96,6 +104,16 @@ def main() -> None:
         m = joblib.load(folder / manifest["model"])
         rows = [[np.nan if v is None else v for v in r] for r in manifest["inputs"]]
         bench(label, m, np.array(rows[:1], dtype=float), np.array(cycle(rows), dtype=float))
+    for label, stem in GBM_FIXTURES:
+        try:
+            manifest = json.loads((GBM / f"{stem}.json").read_text())
+            m = joblib.load(GBM / manifest["model"])
+        except ImportError as e:  # xgboost / lightgbm not installed
+            print(f"| {label} | skipped: {e} | | |")
+            continue
+        rows = [[np.nan if v is None else v for v in r] for r in manifest["inputs"]]
+        bench(f"{label} {manifest['library']} {manifest['library_version']}", m, np.array(rows[:1], dtype=float),
+              np.array(cycle(rows), dtype=float))
     load = per_call(lambda: joblib.load(shipped), min_time=1.0)
     print(f"\njoblib.load(outputs/best_model.pkl): {fmt(load)}")
 

@@ -90,6 +90,9 @@ const SEEDS: &[Seed] = &[
     model("zoo-a/sklearn-1.9.1/knn_clf_grid_ball_deep.pkl"),
     model("zoo-a/sklearn-1.9.1/categorical_nb.pkl"),
     model("zoo-a/sklearn-1.9.1/mlp_clf_tanh_str.pkl"),
+    // The XGBoost and LightGBM wrappers (their UBJSON / text model inside the pickle).
+    model("gbm/xgb_tiny_p4.pkl"),
+    model("gbm/lgbm_tiny_p4.pkl"),
 ];
 
 fn read_seed(path: &str) -> Vec<u8> {

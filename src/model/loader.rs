@@ -252,7 +252,9 @@ fn input_estimator<'a>(heap: &'a Heap, root: &'a Value) -> Option<&'a Value> {
     let mut current = root;
     for _ in 0..sklearn::MAX_DEPTH {
         let obj = heap.estimator(current).ok()?;
-        if obj.has("n_features_in_") {
+        if obj.has("n_features_in_")
+            || sklearn::gbm_libraries::library_module(obj.class_name()).is_some()
+        {
             return Some(current);
         }
         current = match obj.class_name() {
@@ -287,6 +289,9 @@ fn input_facts(heap: &Heap, root: &Value) -> Result<InputFacts, LoadError> {
         return Ok((None, None));
     };
     let obj = heap.estimator(first)?;
+    if let Some(facts) = sklearn::gbm_libraries::input_facts(&obj)? {
+        return Ok(facts);
+    }
     let n = obj.usize("n_features_in_").ok();
     let names: Option<Arc<[String]>> = match obj.get("feature_names_in_") {
         Some(_) => Some(Arc::from(obj.array("feature_names_in_")?.to_strings(heap)?)),

@@ -5,11 +5,13 @@ pub mod data;
 pub mod error;
 pub mod estimator;
 pub mod joblib;
+pub mod lightgbm;
 pub mod loader;
 pub mod numpy;
 pub mod pickle;
 pub mod sklearn;
 pub mod value;
+pub mod xgboost;
 
 pub use data::{Batch, Label, Output};
 pub use error::{LoadError, PredictError};

@@ -7,6 +7,7 @@ pub mod dummy;
 pub mod encoders;
 pub mod ensemble;
 pub mod forest;
+pub mod gbm_libraries;
 pub mod gradient_boosting;
 pub mod hist_gradient_boosting;
 pub mod impute;
@@ -64,6 +65,7 @@ pub const FAMILIES: &[(&str, &[Entry])] = &[
     ("Nearest neighbours", neighbors::CLASSES),
     ("Naive Bayes", naive_bayes::CLASSES),
     ("Neural networks", neural_network::CLASSES),
+    ("Gradient boosting libraries", gbm_libraries::CLASSES),
 ];
 
 const COMPOSITION: &[Entry] = &[
@@ -138,7 +140,13 @@ pub fn build(heap: &Heap, value: &Value, depth: usize) -> Result<Estimator, Load
         _ => {}
     }
     let obj = heap.estimator(value)?;
-    if !obj.module().starts_with("sklearn.") {
+    // scikit-learn classes under any `sklearn.*` path; the XGBoost and LightGBM wrappers only under
+    // their own library's module.
+    let allowed = match gbm_libraries::library_module(obj.class_name()) {
+        Some(module) => obj.module() == module,
+        None => obj.module().starts_with("sklearn."),
+    };
+    if !allowed {
         return Err(unsupported(&obj.full_name()));
     }
     match builder(obj.class_name()) {
