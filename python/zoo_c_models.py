@@ -11,7 +11,7 @@ import warnings
 
 import numpy as np
 import sklearn
-from sklearn import cross_decomposition, discriminant_analysis, kernel_ridge, linear_model
+from sklearn import cross_decomposition, discriminant_analysis, kernel_ridge, linear_model, svm
 from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
@@ -258,6 +258,10 @@ def ensemble_fixtures():
                                                                      method="temperature", cv=3)),
             ("calibrated_temperature_tree", CalibratedClassifierCV(DecisionTreeClassifier(max_depth=3, random_state=0),
                                                                    method="temperature", cv=3, ensemble=False)),
+            # SVC (no probability=True) answers through decision_function: calibrated, and stacked by "auto".
+            ("calibrated_sigmoid_svc", CalibratedClassifierCV(scaled(svm.SVC()), cv=3)),
+            ("stacking_auto_svc", en.StackingClassifier(
+                [("svc", scaled(svm.SVC())), ("lda", discriminant_analysis.LinearDiscriminantAnalysis())], cv=3)),
             ("stacking_decision_function", en.StackingClassifier(
                 [("svm_like", scaled(lm.SGDClassifier(random_state=0))), ("lda", discriminant_analysis.LinearDiscriminantAnalysis())],
                 stack_method="decision_function", cv=3)),

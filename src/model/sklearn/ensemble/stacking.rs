@@ -67,7 +67,7 @@ pub fn build(obj: ObjView<'_>, depth: usize) -> Result<Estimator, LoadError> {
                 return Err(obj.error(
                     "stack_method_",
                     format!(
-                        "entry {i} is {}; supported: 'predict_proba', 'predict', and 'decision_function' for linear and discriminant classifiers",
+                        "entry {i} is {}; supported: 'predict_proba', 'predict', and 'decision_function' for linear, discriminant and SVC/NuSVC classifiers",
                         obj.heap.describe(other)
                     ),
                 ))

@@ -1,6 +1,7 @@
 //! SVC and NuSVC: libsvm's one-vs-one decision values, the vote (`d > 0` votes for the first class
 //! of the pair, ties go to the lowest class index), `break_ties` through scikit-learn's
-//! `_ovr_decision_function`, and Platt-scaled probabilities when fitted with `probability=True`.
+//! `_ovr_decision_function`, Platt-scaled probabilities when fitted with `probability=True`, and
+//! `decision_function` (for calibration and stacking).
 
 use std::sync::Arc;
 
@@ -223,6 +224,41 @@ impl Predictor for SvmClassifier {
 
     fn classes(&self) -> Option<Arc<[Label]>> {
         Some(Arc::clone(&self.classes))
+    }
+
+    fn has_decision_function(&self) -> bool {
+        true
+    }
+
+    /// scikit-learn's `decision_function`: binary, the one pair's value with its sign flipped (1 column);
+    /// more classes, the one-vs-one values, or `_ovr_decision_function` of them with
+    /// `decision_function_shape='ovr'`.
+    fn decision_function(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>, PredictError> {
+        self.core.check(x)?;
+        let k = self.n_support.len();
+        let pairs = k * (k - 1) / 2;
+        let ovr = self.shape == "ovr" && k > 2;
+        let width = match (k, ovr) {
+            (2, _) => 1,
+            (_, true) => k,
+            _ => pairs,
+        };
+        let mut kvalue = Array1::zeros(self.core.n_sv());
+        let mut dec = vec![0.0; pairs];
+        let mut out = Array2::zeros((x.nrows(), width));
+        for (r, row) in x.rows().into_iter().enumerate() {
+            self.core.kernel_row(row, &mut kvalue);
+            self.decision(&kvalue, &mut dec);
+            let mut target = out.row_mut(r);
+            if k == 2 {
+                target[0] = -dec[0];
+            } else if ovr {
+                target.assign(&ovr_decision(&dec, k));
+            } else {
+                target.assign(&ndarray::ArrayView1::from(&dec[..]));
+            }
+        }
+        Ok(out)
     }
 
     fn summary(&self) -> Summary {
