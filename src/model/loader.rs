@@ -87,7 +87,8 @@ impl Model {
         &self.summary
     }
 
-    /// Predict a batch: check the width, apply every transform in order, then the predictor.
+    /// Predict a batch: check the width, apply every transform in order, then the predictor. A batch of
+    /// at least 2 × `parallel::MIN_ROWS_PER_PART` rows is split across cores (`model::parallel`).
     pub fn predict(&self, batch: &Batch) -> Result<Output, PredictError> {
         if let Some(expected) = self.n_features_in {
             if batch.n_cols() != expected {
@@ -97,6 +98,11 @@ impl Model {
                 });
             }
         }
+        super::parallel::predict(batch, |part| self.predict_rows(part))
+    }
+
+    /// [`Model::predict`] on one thread.
+    fn predict_rows(&self, batch: &Batch) -> Result<Output, PredictError> {
         let named = |e: PredictError| self.name_column(e);
         if self.steps.is_empty() {
             return self

@@ -8,6 +8,7 @@ pub mod joblib;
 pub mod lightgbm;
 pub mod loader;
 pub mod numpy;
+pub mod parallel;
 pub mod pickle;
 pub mod sklearn;
 pub mod value;
