@@ -1,6 +1,7 @@
 //! A large batch split across cores (`model::parallel`) predicts exactly what the same rows predict in
 //! small single-threaded pieces: same labels, same probabilities to the bit, rows in order, text
 //! (categorical) cells included. Models: the shipped pipeline, an XGBoost and a LightGBM wrapper.
+//! The first call measures the model's cost per row; the second, split, must equal it and the pieces.
 
 #[path = "common/fixtures.rs"]
 mod fixtures;
@@ -39,12 +40,20 @@ fn check(model_path: &Path, rows: &[Value]) {
         .map(|(i, row)| nudged(row, i))
         .collect();
     let whole = fixtures::batch_from_rows(&many, names.as_deref()).expect("batch");
+    // The first call runs on one thread and measures the model's cost per row; 3,001 rows of these
+    // models take well over `MIN_PARALLEL_WORK`, so the second call is split.
+    let first = model.predict(&whole).expect("whole batch predicts");
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    assert_eq!(
+        model.parallel_parts(whole.n_rows()),
+        parts_for(whole.n_rows(), cores)
+    );
     assert!(
-        cores == 1 || parts_for(whole.n_rows(), cores) > 1,
+        cores == 1 || model.parallel_parts(whole.n_rows()) > 1,
         "3,001 rows on {cores} cores should be split"
     );
-    let together = model.predict(&whole).expect("whole batch predicts");
+    let together = model.predict(&whole).expect("whole batch predicts again");
+    assert_eq!(together, first, "split and unsplit calls differ");
     // The same rows in pieces too small to split, joined by hand.
     let pieces: Vec<Output> = many
         .chunks(MIN_ROWS_PER_PART - 1)

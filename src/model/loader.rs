@@ -60,6 +60,8 @@ pub struct Model {
     feature_names: Option<Arc<[String]>>,
     summary: Summary,
     info: ModelInfo,
+    /// Measured cost per row, which decides when a batch is split across cores.
+    row_cost: super::parallel::RowCost,
 }
 
 impl Model {
@@ -88,7 +90,8 @@ impl Model {
     }
 
     /// Predict a batch: check the width, apply every transform in order, then the predictor. A batch of
-    /// at least 2 × `parallel::MIN_ROWS_PER_PART` rows is split across cores (`model::parallel`).
+    /// at least 2 × `parallel::MIN_ROWS_PER_PART` rows that this model's measured cost says will take at
+    /// least `parallel::MIN_PARALLEL_WORK` is split across cores (`model::parallel`).
     pub fn predict(&self, batch: &Batch) -> Result<Output, PredictError> {
         if let Some(expected) = self.n_features_in {
             if batch.n_cols() != expected {
@@ -98,7 +101,12 @@ impl Model {
                 });
             }
         }
-        super::parallel::predict(batch, |part| self.predict_rows(part))
+        super::parallel::predict(batch, &self.row_cost, |part| self.predict_rows(part))
+    }
+
+    /// Into how many parts [`Model::predict`] would split a batch of `rows` now (1: not split).
+    pub fn parallel_parts(&self, rows: usize) -> usize {
+        super::parallel::plan(rows, &self.row_cost)
     }
 
     /// [`Model::predict`] on one thread.
@@ -203,6 +211,7 @@ pub fn load_model_bytes(bytes: &[u8], limits: &LoadLimits) -> Result<Model, Load
             sklearn_version,
             load_time: started.elapsed(),
         },
+        row_cost: Default::default(),
     })
 }
 
