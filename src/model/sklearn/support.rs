@@ -137,6 +137,36 @@ pub fn n_features(obj: &ObjView<'_>) -> Option<usize> {
         })
 }
 
+/// The input `width` read from the fitted attribute `attr`, checked against
+/// `n_features_in_` and `feature_names_in_` when the file has them; returns the feature names.
+pub fn checked_inputs(
+    obj: &ObjView<'_>,
+    width: usize,
+    attr: &str,
+) -> Result<Option<Vec<String>>, LoadError> {
+    if let Some(expected) = n_features(obj) {
+        if expected != width {
+            return Err(obj.error(
+                attr,
+                format!("gives {width} input features but n_features_in_ is {expected}"),
+            ));
+        }
+    }
+    let names = feature_names(obj)?;
+    if let Some(names) = &names {
+        if names.len() != width {
+            return Err(obj.error(
+                "feature_names_in_",
+                format!(
+                    "has {} names but {attr} gives {width} input features",
+                    names.len()
+                ),
+            ));
+        }
+    }
+    Ok(names)
+}
+
 /// Input feature names (`feature_names_in_`), when fitted on a DataFrame with string columns.
 pub fn feature_names(obj: &ObjView<'_>) -> Result<Option<Vec<String>>, LoadError> {
     match opt_array(obj, "feature_names_in_")? {

@@ -84,26 +84,7 @@ impl LinearCore {
                 ))
             }
         };
-        if let Some(expected) = support::n_features(obj) {
-            if expected != n_features {
-                return Err(obj.error(
-                    "coef_",
-                    format!("has {n_features} columns but n_features_in_ is {expected}"),
-                ));
-            }
-        }
-        let feature_names = support::feature_names(obj)?;
-        if let Some(names) = &feature_names {
-            if names.len() != n_features {
-                return Err(obj.error(
-                    "feature_names_in_",
-                    format!(
-                        "has {} names but coef_ has {n_features} columns",
-                        names.len()
-                    ),
-                ));
-            }
-        }
+        let feature_names = support::checked_inputs(obj, n_features, "coef_")?;
         Ok(LinearCore {
             coef,
             intercept,

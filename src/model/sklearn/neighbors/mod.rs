@@ -56,24 +56,7 @@ fn build(obj: ObjView<'_>, classifier: bool) -> Result<Estimator, LoadError> {
     }
     let fit_x = fit_x.to_array2_f64().map_err(|e| obj.error("_fit_X", e))?;
     let (n, n_features) = fit_x.dim();
-    if let Some(expected) = support::n_features(&obj) {
-        if expected != n_features {
-            return Err(obj.error(
-                "_fit_X",
-                format!("has {n_features} columns but n_features_in_ is {expected}"),
-            ));
-        }
-    }
-    let feature_names = support::feature_names(&obj)?;
-    if feature_names
-        .as_ref()
-        .is_some_and(|f| f.len() != n_features)
-    {
-        return Err(obj.error(
-            "feature_names_in_",
-            format!("does not name the {n_features} columns of _fit_X"),
-        ));
-    }
+    let feature_names = support::checked_inputs(&obj, n_features, "_fit_X")?;
     let k = obj.usize("n_neighbors")?;
     if k == 0 || k > n {
         return Err(obj.error(

@@ -100,24 +100,7 @@ fn build(obj: ObjView<'_>, classifier: bool) -> Result<Estimator, LoadError> {
         layers.push((w, Array1::from_iter(b.iter().copied())));
     }
     let n_features = layers[0].0.nrows();
-    if let Some(expected) = support::n_features(&obj) {
-        if expected != n_features {
-            return Err(obj.error(
-                "coefs_",
-                format!("first layer takes {n_features} inputs but n_features_in_ is {expected}"),
-            ));
-        }
-    }
-    let feature_names = support::feature_names(&obj)?;
-    if feature_names
-        .as_ref()
-        .is_some_and(|f| f.len() != n_features)
-    {
-        return Err(obj.error(
-            "feature_names_in_",
-            format!("does not name {n_features} inputs"),
-        ));
-    }
+    let feature_names = support::checked_inputs(&obj, n_features, "coefs_")?;
     let act_name = obj.str("activation")?;
     let hidden = Activation::parse(act_name).ok_or_else(|| {
         obj.error(

@@ -67,26 +67,7 @@ impl LibsvmCore {
             .to_array2_f64()
             .map_err(|e| obj.error("support_vectors_", e))?;
         let n_features = support_vectors.ncols();
-        if let Some(expected) = support::n_features(obj) {
-            if expected != n_features {
-                return Err(obj.error(
-                    "support_vectors_",
-                    format!("has {n_features} columns but n_features_in_ is {expected}"),
-                ));
-            }
-        }
-        let feature_names = support::feature_names(obj)?;
-        if let Some(names) = &feature_names {
-            if names.len() != n_features {
-                return Err(obj.error(
-                    "feature_names_in_",
-                    format!(
-                        "has {} names but the support vectors have {n_features} columns",
-                        names.len()
-                    ),
-                ));
-            }
-        }
+        let feature_names = support::checked_inputs(obj, n_features, "support_vectors_")?;
         Ok(LibsvmCore {
             class: obj.class_name().to_string(),
             kernel,
