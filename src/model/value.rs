@@ -324,6 +324,13 @@ impl<'a> ObjView<'a> {
         })
     }
 
+    /// A numpy array attribute of class labels (`classes_`), errors naming the attribute.
+    pub fn labels(&self, attr: &str) -> Result<Vec<super::data::Label>, LoadError> {
+        self.array(attr)?
+            .to_labels(self.heap)
+            .map_err(|e| self.error(attr, e))
+    }
+
     /// A numpy array attribute.
     pub fn array(&self, attr: &str) -> Result<&'a NdArray, LoadError> {
         let v = self.req(attr)?;

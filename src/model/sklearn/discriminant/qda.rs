@@ -33,10 +33,7 @@ pub struct Qda {
 }
 
 pub fn build(obj: ObjView<'_>) -> Result<Estimator, LoadError> {
-    let classes = obj
-        .array("classes_")?
-        .to_labels(obj.heap)
-        .map_err(|e| obj.error("classes_", e))?;
+    let classes = obj.labels("classes_")?;
     let k = classes.len();
     let means = support::matrix(&obj, "means_")?;
     let priors = support::f64s(&obj, "priors_")?;

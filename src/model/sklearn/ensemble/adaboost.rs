@@ -38,10 +38,7 @@ pub fn build(obj: ObjView<'_>, depth: usize) -> Result<Estimator, LoadError> {
     let weight_sum: f64 = weights.iter().sum();
     weights.truncate(kids.len());
     let classes = if obj.class_name() == "AdaBoostClassifier" {
-        let c = obj
-            .array("classes_")?
-            .to_labels(obj.heap)
-            .map_err(|e| obj.error("classes_", e))?;
+        let c = obj.labels("classes_")?;
         if c.len() < 2 {
             return Err(obj.error("classes_", "needs at least two classes"));
         }

@@ -37,10 +37,7 @@ pub fn build(obj: ObjView<'_>, depth: usize) -> Result<Estimator, LoadError> {
     let n_features =
         support::n_features(&obj).ok_or_else(|| obj.error("n_features_in_", "is missing"))?;
     let classes: Option<Arc<[Label]>> = if obj.class_name() == "BaggingClassifier" {
-        let c = obj
-            .array("classes_")?
-            .to_labels(obj.heap)
-            .map_err(|e| obj.error("classes_", e))?;
+        let c = obj.labels("classes_")?;
         Some(Arc::from(c))
     } else {
         None

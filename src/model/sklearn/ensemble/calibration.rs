@@ -74,10 +74,7 @@ fn final_class<'a>(obj: &ObjView<'a>, v: &'a Value) -> Option<&'a str> {
 }
 
 pub fn build(obj: ObjView<'_>, depth: usize) -> Result<Estimator, LoadError> {
-    let classes: Vec<Label> = obj
-        .array("classes_")?
-        .to_labels(obj.heap)
-        .map_err(|e| obj.error("classes_", e))?;
+    let classes: Vec<Label> = obj.labels("classes_")?;
     let k = classes.len();
     let items = obj.seq("calibrated_classifiers_")?;
     if items.is_empty() || k < 2 {

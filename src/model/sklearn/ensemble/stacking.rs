@@ -47,10 +47,7 @@ pub fn build(obj: ObjView<'_>, depth: usize) -> Result<Estimator, LoadError> {
     }
     let classifier = obj.class_name() == "StackingClassifier";
     let classes: Option<Arc<[Label]>> = if classifier {
-        let c = obj
-            .array("classes_")?
-            .to_labels(obj.heap)
-            .map_err(|e| obj.error("classes_", e))?;
+        let c = obj.labels("classes_")?;
         Some(Arc::from(c))
     } else {
         None

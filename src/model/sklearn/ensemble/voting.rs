@@ -76,10 +76,7 @@ pub fn build(obj: ObjView<'_>, depth: usize) -> Result<Estimator, LoadError> {
     let children = children(&obj, "estimators_", depth)?;
     let weights = weights_not_none(&obj, children.len())?;
     let classes = if obj.class_name() == "VotingClassifier" {
-        let classes = obj
-            .array("classes_")?
-            .to_labels(obj.heap)
-            .map_err(|e| obj.error("classes_", e))?;
+        let classes = obj.labels("classes_")?;
         let soft = match obj.opt_str("voting").unwrap_or("hard") {
             "soft" => true,
             "hard" => false,

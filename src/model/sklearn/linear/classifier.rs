@@ -54,10 +54,7 @@ impl LinearClassifier {
         proba: Proba,
         extra: Vec<(String, String)>,
     ) -> Result<Self, LoadError> {
-        let classes = obj
-            .array("classes_")?
-            .to_labels(obj.heap)
-            .map_err(|e| obj.error("classes_", e))?;
+        let classes = obj.labels("classes_")?;
         Self::with_classes(obj, core, classes, proba, extra)
     }
 

@@ -26,10 +26,7 @@ pub fn build(obj: ObjView<'_>) -> Result<Estimator, LoadError> {
     let clf = if obj.has("classes_") {
         LinearClassifier::new(&obj, core, Proba::None, Vec::new())?
     } else {
-        let classes = lb
-            .array("classes_")?
-            .to_labels(obj.heap)
-            .map_err(|e| lb.error("classes_", e))?;
+        let classes = lb.labels("classes_")?;
         LinearClassifier::with_classes(&obj, core, classes, Proba::None, Vec::new())?
     };
     Ok(Estimator::Predictor(Box::new(clf)))

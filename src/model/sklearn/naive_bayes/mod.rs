@@ -66,10 +66,7 @@ impl NaiveBayes {
         kind: Kind,
         detail: Vec<(String, String)>,
     ) -> Result<Self, LoadError> {
-        let classes = obj
-            .array("classes_")?
-            .to_labels(obj.heap)
-            .map_err(|e| obj.error("classes_", e))?;
+        let classes = obj.labels("classes_")?;
         let n_classes = match &kind {
             Kind::Gaussian { log_prior, .. } | Kind::Categorical { log_prior, .. } => {
                 log_prior.len()

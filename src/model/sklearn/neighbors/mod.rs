@@ -8,7 +8,7 @@ mod tree;
 
 use std::sync::Arc;
 
-use ndarray::{Array2, ArrayView2};
+use ndarray::{Array2, ArrayView1, ArrayView2};
 
 use super::{math, support, Estimator};
 use crate::model::data::{Label, Output};
@@ -171,10 +171,7 @@ fn classes_target(obj: &ObjView<'_>, n: usize) -> Result<Target, LoadError> {
     {
         return Err(obj.error("outputs_2d_", "multi-output classifiers are not supported"));
     }
-    let classes = obj
-        .array("classes_")?
-        .to_labels(obj.heap)
-        .map_err(|e| obj.error("classes_", e))?;
+    let classes = obj.labels("classes_")?;
     let raw = obj
         .array("_y")?
         .to_i64_vec()
@@ -201,6 +198,21 @@ fn classes_target(obj: &ObjView<'_>, n: usize) -> Result<Target, LoadError> {
     Ok(Target::Classes(Arc::from(classes), y))
 }
 
+impl KNeighbors {
+    /// The `k` nearest training rows to `row` into `near`, as scikit-learn's search finds them.
+    fn k_nearest(&self, row: ArrayView1<'_, f64>, heap: &mut Heap, near: &mut Vec<(f64, usize)>) {
+        k_nearest(
+            self.metric,
+            &self.index,
+            self.fit_x.view(),
+            row,
+            self.k,
+            heap,
+            near,
+        );
+    }
+}
+
 impl Predictor for KNeighbors {
     fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Output, PredictError> {
         support::check_width(self.fit_x.ncols(), x.ncols())?;
@@ -214,15 +226,7 @@ impl Predictor for KNeighbors {
                 let mut proba = Array2::<f64>::zeros((rows, classes.len()));
                 let mut predicted = Vec::with_capacity(rows);
                 for (r, row) in x.rows().into_iter().enumerate() {
-                    k_nearest(
-                        self.metric,
-                        &self.index,
-                        self.fit_x.view(),
-                        row,
-                        self.k,
-                        &mut heap,
-                        &mut near,
-                    );
+                    self.k_nearest(row, &mut heap, &mut near);
                     let mut out = proba.row_mut(r);
                     if self.distance {
                         distance_weights(&near, &mut weights);
@@ -247,15 +251,7 @@ impl Predictor for KNeighbors {
             Target::Values(y) => {
                 let mut values = Array2::<f64>::zeros((rows, y.ncols()));
                 for (r, row) in x.rows().into_iter().enumerate() {
-                    k_nearest(
-                        self.metric,
-                        &self.index,
-                        self.fit_x.view(),
-                        row,
-                        self.k,
-                        &mut heap,
-                        &mut near,
-                    );
+                    self.k_nearest(row, &mut heap, &mut near);
                     let mut out = values.row_mut(r);
                     if self.distance {
                         distance_weights(&near, &mut weights);

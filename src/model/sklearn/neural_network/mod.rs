@@ -140,10 +140,7 @@ fn classifier_head(obj: &ObjView<'_>, out: &str, width: usize) -> Result<Head, L
         }
     }
     let classes = match (obj.get("classes_"), binarizer) {
-        (Some(_), _) | (None, None) => obj
-            .array("classes_")?
-            .to_labels(obj.heap)
-            .map_err(|e| obj.error("classes_", e))?,
+        (Some(_), _) | (None, None) => obj.labels("classes_")?,
         (None, Some(b)) => b
             .array("classes_")?
             .to_labels(obj.heap)

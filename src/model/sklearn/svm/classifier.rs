@@ -44,10 +44,7 @@ fn truthy(obj: &ObjView<'_>, attr: &str) -> bool {
 
 pub fn build(obj: ObjView<'_>) -> Result<Estimator, LoadError> {
     let core = LibsvmCore::from_obj(&obj)?;
-    let classes = obj
-        .array("classes_")?
-        .to_labels(obj.heap)
-        .map_err(|e| obj.error("classes_", e))?;
+    let classes = obj.labels("classes_")?;
     let k = classes.len();
     if k < 2 {
         return Err(obj.error(
