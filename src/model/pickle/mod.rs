@@ -1,14 +1,17 @@
 //! A non-evaluating pickle machine for protocols 0-5. Globals become inert `Object`s; only an
 //! allow-list (numpy, a few builtins, copyreg) is interpreted, and nothing is ever executed.
-//! Layout: `reader` (bounded bytes), `opcodes`, `text` (protocol-0 arguments), `machine` (the
-//! opcode loop and stack), `globals` (the allow-list for calls), `build` (BUILD, numpy and joblib).
+//! Layout: `reader` (bounded bytes), `opcodes`, `text` (protocol-0 args), `machine` (state), `dispatch`
+//! (opcode loop), `frame` (stack, memo), `values`, `globals` (allowed calls), `build` (BUILD, numpy, joblib).
 
 mod build;
+mod dispatch;
+mod frame;
 mod globals;
 mod machine;
 pub mod opcodes;
 pub(crate) mod reader;
 mod text;
+mod values;
 
 pub(crate) use reader::Reader;
 
