@@ -1,16 +1,15 @@
-//! Reading decoded arrays: numbers, strings and labels in C (row-major) order whatever the memory
-//! order, and single fields of record arrays such as scikit-learn's tree nodes.
+//! Reading decoded arrays as numbers in C (row-major) order whatever the memory order, and the
+//! element access the other readers share: the C-order walk, length checks and raw element bytes.
 
 use ndarray::{Array1, Array2, ArrayD, IxDyn};
 
-use super::dtype::{element_bytes_str, element_f64, element_i128, element_unicode};
+use super::dtype::{element_f64, element_i128};
 use super::{ArrayData, Dtype, NdArray};
-use crate::model::data::Label;
 use crate::model::error::LoadError;
-use crate::model::value::{Heap, Node, Value};
+use crate::model::value::Value;
 
 /// Memory indices of the elements of an array, visited in C order.
-struct COrder {
+pub(super) struct COrder {
     shape: Vec<usize>,
     /// Element stride of each axis in memory.
     strides: Vec<usize>,
@@ -44,7 +43,7 @@ impl Iterator for COrder {
 
 impl NdArray {
     /// Memory index of every element, in C order.
-    fn c_order(&self) -> COrder {
+    pub(super) fn c_order(&self) -> COrder {
         let n = self.shape.len();
         let mut strides = vec![1usize; n];
         if self.fortran_order {
@@ -67,7 +66,7 @@ impl NdArray {
 
     /// Number of elements, checked against the data actually present (so a hand-built array with an
     /// absurd shape fails instead of allocating).
-    fn checked_len(&self) -> Result<usize, LoadError> {
+    pub(super) fn checked_len(&self) -> Result<usize, LoadError> {
         let count = self
             .shape
             .iter()
@@ -89,7 +88,7 @@ impl NdArray {
     }
 
     /// The bytes of the element at memory index `i`.
-    fn element(&self, i: usize) -> Result<&[u8], LoadError> {
+    pub(super) fn element(&self, i: usize) -> Result<&[u8], LoadError> {
         let size = self.dtype.itemsize();
         let bytes = match &self.data {
             ArrayData::Bytes(b) => b,
@@ -107,7 +106,7 @@ impl NdArray {
             })
     }
 
-    fn wrong_kind(&self, wanted: &str) -> LoadError {
+    pub(super) fn wrong_kind(&self, wanted: &str) -> LoadError {
         LoadError::numpy(format!("expected {wanted}, found {}", self.describe()))
     }
 
@@ -212,144 +211,6 @@ impl NdArray {
         Array2::from_shape_vec((rows, cols), self.to_f64_impl()?)
             .map_err(|e| LoadError::numpy(format!("{}: {e}", self.describe())))
     }
-
-    pub(super) fn to_strings_impl(&self, heap: &Heap) -> Result<Vec<String>, LoadError> {
-        self.to_labels_impl(heap)?
-            .into_iter()
-            .map(|l| match l {
-                Label::Str(s) => Ok(s),
-                other => Err(LoadError::numpy(format!(
-                    "expected strings in {}, found {other}",
-                    self.describe()
-                ))),
-            })
-            .collect()
-    }
-
-    pub(super) fn to_labels_impl(&self, heap: &Heap) -> Result<Vec<Label>, LoadError> {
-        if let ArrayData::Objects(items) = &self.data {
-            return items.iter().map(|v| self.object_label(heap, v)).collect();
-        }
-        let Dtype::Scalar {
-            kind,
-            size,
-            big_endian,
-        } = self.dtype
-        else {
-            return Err(self.wrong_kind("an array of labels"));
-        };
-        let mut out = Vec::with_capacity(self.checked_len()?);
-        for i in self.c_order() {
-            let b = self.element(i)?;
-            let label = match kind {
-                'b' => Label::Bool(b.first().is_some_and(|&x| x != 0)),
-                'i' | 'u' => Label::Int(
-                    element_i128(b, kind, size, big_endian)
-                        .and_then(|v| i64::try_from(v).ok())
-                        .ok_or_else(|| self.wrong_kind("labels that fit in int64"))?,
-                ),
-                'f' => Label::Float(
-                    element_f64(b, kind, size, big_endian)
-                        .ok_or_else(|| self.wrong_kind("an array of labels"))?,
-                ),
-                'U' => Label::Str(
-                    element_unicode(b, big_endian)
-                        .ok_or_else(|| self.wrong_kind("valid unicode strings"))?,
-                ),
-                'S' => Label::Str(element_bytes_str(b)),
-                _ => return Err(self.wrong_kind("an array of labels")),
-            };
-            out.push(label);
-        }
-        Ok(out)
-    }
-
-    /// One element of an object array as a label (numpy scalars inside are unwrapped once).
-    fn object_label(&self, heap: &Heap, v: &Value) -> Result<Label, LoadError> {
-        match v {
-            Value::Str(s) => Ok(Label::Str(s.to_string())),
-            Value::Bytes(b) => Ok(Label::Str(element_bytes_str(b))),
-            Value::Int(i) => Ok(Label::Int(*i)),
-            Value::Float(f) => Ok(Label::Float(*f)),
-            Value::Bool(b) => Ok(Label::Bool(*b)),
-            Value::Ref(_) => match heap.get(v) {
-                Some(Node::Array(a)) if a.shape.is_empty() && a.objects().is_none() => a
-                    .to_labels_impl(heap)?
-                    .into_iter()
-                    .next()
-                    .ok_or_else(|| self.wrong_kind("labels")),
-                _ => Err(LoadError::numpy(format!(
-                    "expected labels in {}, found {}",
-                    self.describe(),
-                    heap.describe(v)
-                ))),
-            },
-            _ => Err(LoadError::numpy(format!(
-                "expected labels in {}, found {}",
-                self.describe(),
-                heap.describe(v)
-            ))),
-        }
-    }
-
-    fn field_scalar(&self, name: &str) -> Result<(usize, char, usize, bool), LoadError> {
-        let field = self.dtype.field(name).ok_or_else(|| {
-            LoadError::numpy(format!("{} has no field {name:?}", self.describe()))
-        })?;
-        match field.dtype {
-            Dtype::Scalar {
-                kind,
-                size,
-                big_endian,
-            } if field
-                .offset
-                .checked_add(size)
-                .is_some_and(|end| end <= self.dtype.itemsize()) =>
-            {
-                Ok((field.offset, kind, size, big_endian))
-            }
-            _ => Err(LoadError::numpy(format!(
-                "field {name:?} of {} is not a plain number",
-                self.describe()
-            ))),
-        }
-    }
-
-    pub(super) fn field_f64_impl(&self, name: &str) -> Result<Vec<f64>, LoadError> {
-        let (offset, kind, size, big) = self.field_scalar(name)?;
-        let mut out = Vec::with_capacity(self.checked_len()?);
-        for i in self.c_order() {
-            let b = self.element(i)?.get(offset..).unwrap_or(&[]);
-            out.push(element_f64(b, kind, size, big).ok_or_else(|| {
-                LoadError::numpy(format!(
-                    "field {name:?} of {} is not numeric",
-                    self.describe()
-                ))
-            })?);
-        }
-        Ok(out)
-    }
-
-    pub(super) fn field_i64_impl(&self, name: &str) -> Result<Vec<i64>, LoadError> {
-        let (offset, kind, size, big) = self.field_scalar(name)?;
-        let mut out = Vec::with_capacity(self.checked_len()?);
-        for i in self.c_order() {
-            let b = self.element(i)?.get(offset..).unwrap_or(&[]);
-            let v = match kind {
-                'f' => element_f64(b, kind, size, big)
-                    .filter(|f| f.fract() == 0.0 && f.abs() < 9.2e18)
-                    .map(|f| f as i64),
-                _ => element_i128(b, kind, size, big).and_then(|v| i64::try_from(v).ok()),
-            };
-            out.push(v.ok_or_else(|| {
-                LoadError::numpy(format!(
-                    "field {name:?} of {} is not an integer",
-                    self.describe()
-                ))
-            })?);
-        }
-        Ok(out)
-    }
 }
 
 #[cfg(test)]
@@ -357,7 +218,6 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::model::numpy::Field;
 
     fn f8(values: &[f64], shape: Vec<usize>, fortran: bool) -> NdArray {
         let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
@@ -399,48 +259,6 @@ mod tests {
         let mut a = f8(&[1.0], vec![3], false);
         assert!(a.to_f64_vec().is_err());
         a.shape = vec![usize::MAX, 2];
-        assert!(a.to_f64_vec().is_err());
-    }
-
-    #[test]
-    fn record_fields() {
-        let mut bytes = Vec::new();
-        for (l, t) in [(1i64, 0.5f64), (-1, -2.0)] {
-            bytes.extend(l.to_le_bytes());
-            bytes.extend(t.to_le_bytes());
-        }
-        let a = NdArray {
-            dtype: Dtype::Record {
-                fields: vec![
-                    Field {
-                        name: "left".into(),
-                        dtype: Dtype::Scalar {
-                            kind: 'i',
-                            size: 8,
-                            big_endian: false,
-                        },
-                        offset: 0,
-                    },
-                    Field {
-                        name: "threshold".into(),
-                        dtype: Dtype::Scalar {
-                            kind: 'f',
-                            size: 8,
-                            big_endian: false,
-                        },
-                        offset: 8,
-                    },
-                ],
-                itemsize: 16,
-            },
-            shape: vec![2],
-            fortran_order: false,
-            data: ArrayData::Bytes(Arc::from(bytes)),
-        };
-        assert_eq!(a.field_i64("left").unwrap(), vec![1, -1]);
-        assert_eq!(a.field_f64("threshold").unwrap(), vec![0.5, -2.0]);
-        assert!(a.field_f64("nope").is_err());
-        assert!(a.has_field("left"));
         assert!(a.to_f64_vec().is_err());
     }
 }

@@ -1,10 +1,12 @@
 //! numpy arrays, dtypes and scalars as found in pickles, decoded without numpy.
-//! PUBLIC API CONTRACT: the sklearn layer relies on the methods below (bodies in `array.rs`,
-//! dtype helpers in `dtype.rs`, decoding from pickle values in `pickled.rs`).
+//! PUBLIC API CONTRACT: the sklearn layer relies on the methods below (bodies in `array.rs`, `labels.rs`
+//! and `record_fields.rs`, dtype helpers in `dtype.rs`, decoding from pickle values in `pickled.rs`).
 
 mod array;
 mod dtype;
+mod labels;
 pub mod pickled;
+mod record_fields;
 
 use std::sync::Arc;
 
