@@ -55,3 +55,7 @@ fn percent_encode(text: &str) -> String {
     }
     out
 }
+
+#[cfg(test)]
+#[path = "amqp_url_tests.rs"]
+mod tests;

@@ -73,3 +73,7 @@ impl Settings {
         Ok(settings)
     }
 }
+
+#[cfg(test)]
+#[path = "load_tests.rs"]
+mod tests;

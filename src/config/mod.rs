@@ -31,7 +31,3 @@ pub enum ConfigError {
     #[error("configuration key {key}: {message}")]
     BadValue { key: String, message: String },
 }
-
-#[cfg(test)]
-#[path = "../config_tests.rs"]
-mod tests;

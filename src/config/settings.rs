@@ -195,3 +195,7 @@ impl Default for TelemetrySettings {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "settings_tests.rs"]
+mod tests;

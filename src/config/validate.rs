@@ -103,3 +103,7 @@ impl Settings {
         Ok(())
     }
 }
+
+#[cfg(test)]
+#[path = "validate_tests.rs"]
+mod tests;
