@@ -28,6 +28,15 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def minor_faults(pid: int) -> int:
+    return int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[7])
+
+
+def peak_rss_mib(pid: int) -> float:
+    line = next(l for l in open(f"/proc/{pid}/status") if l.startswith("VmHWM:"))
+    return int(line.split()[1]) / 1024
+
+
 def main() -> None:
     exe, model, n, rows = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
     extra = dict(a.split("=", 1) for a in sys.argv[5:])
@@ -79,7 +88,8 @@ def main() -> None:
     while ch.queue_declare(res, passive=True).method.message_count < n:
         time.sleep(0.005)
     dt = time.time() - t0
-    b1, wc = cpu_seconds(beam), cpu_seconds(p.pid)
+    b1, wc, faults = cpu_seconds(beam), cpu_seconds(p.pid), minor_faults(p.pid)
+    peak = peak_rss_mib(p.pid)
     p.send_signal(signal.SIGTERM)
     p.wait()
     left = ch.queue_declare(req, passive=True).method.message_count
@@ -88,7 +98,8 @@ def main() -> None:
     ch.exchange_delete(dead)
     print(
         f"drain {n} x {rows} rows: {n / dt:.0f} msg/s ({dt:.2f} s incl. start-up) left={left} "
-        f"rabbitmq_cpu={b1 - b0:.2f}s worker_cpu={wc:.2f}s"
+        f"rabbitmq_cpu={b1 - b0:.2f}s worker_cpu={wc:.2f}s ({wc / (n * rows) * 1e6:.2f} us/row) "
+        f"worker_page_faults={faults} worker_peak_rss={peak:.0f}MiB"
     )
 
 
