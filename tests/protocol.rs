@@ -113,6 +113,27 @@ fn named_rows_in_any_order_with_categories() {
     assert_eq!(v["predictions"], json!(["small", "big"]));
 }
 
+/// Feature names are matched as raw bytes (no UTF-8 pass over each key): escaped keys still match,
+/// and a key that is not UTF-8 is an unknown feature named in the error, not a crash.
+#[test]
+fn feature_names_are_matched_as_bytes() {
+    let (v, _) = json_reply(r#"{"features": {"\u0061": 9, "b": 0, "c": 0}}"#);
+    assert_eq!(v["prediction"], json!("big"), "{v}");
+    let (v, _) = json_reply(r#"{"features": {"c": 0, "b": 0, "a": 1}}"#);
+    assert_eq!(v["prediction"], json!("small"), "{v}");
+    let mut body = br#"{"features": {"a": 1, "b": 2, ""#.to_vec();
+    body.extend_from_slice(&[0xff, 0xfe]);
+    body.extend_from_slice(br#"": 3}}"#);
+    let reply = respond_one(&body, Some("application/json"));
+    let value: Value = serde_json::from_slice(&reply.body).expect("reply is JSON");
+    assert_eq!(value["error"]["code"], json!("unknown_feature"), "{value}");
+    let message = value["error"]["message"].as_str().expect("message");
+    assert!(
+        message.contains('\u{fffd}'),
+        "the name is shown lossily: {message}"
+    );
+}
+
 #[test]
 fn missing_content_type_means_json() {
     let reply = respond_one(br#"{"features": [0, 0, 0]}"#, None);
