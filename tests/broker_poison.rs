@@ -2,7 +2,8 @@
 //! the worker is dead-lettered after at most `redelivery_limit` + 1 crashes while the rest is served;
 //! expansion-bomb pickles get an error reply and are dead-lettered once with the worker's memory small;
 //! a reply refused by a full reply queue dead-letters the request after bounded attempts instead of
-//! spinning, and a reply to a vanished requester settles its request.
+//! spinning, and a reply to a vanished requester settles its request; a bad request whose own headers
+//! nearly fill a frame is dead-lettered without them, on the same connection.
 
 mod support;
 
@@ -400,5 +401,54 @@ async fn refused_replies_are_dead_lettered_and_vanished_requesters_settled_witho
         .ch
         .queue_delete(full.as_str().into(), Default::default())
         .await;
+    client.cleanup(&names).await;
+}
+
+/// A bad request arriving with 126 KiB of headers (RabbitMQ's frame is 128 KiB): its dead letter carries
+/// the worker's headers and the dropped size instead of the request's, so the broker never sees an
+/// oversized frame, and the worker serves the next requests without reconnecting.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_request_with_headers_near_the_frame_limit_is_dead_lettered_without_them() {
+    let names = Names::new("bigheaders");
+    let mut worker = WorkerProcess::spawn(&names, &[]);
+    worker.wait_ready(Duration::from_secs(20));
+    let client = Client::connect().await;
+    let (reply_to, mut replies) = client.reply_queue().await;
+    let mut headers = FieldTable::default();
+    headers.insert(
+        "x-producer-blob".into(),
+        AMQPValue::LongString("b".repeat(126 * 1024).into()),
+    );
+    let bad = props("big-bad", &reply_to).with_headers(headers);
+    client.publish(&names.requests, b"{not json", bad).await;
+    let sample = &sample_lines()[0];
+    for i in 0..20 {
+        let id = format!("good-{i}");
+        client
+            .publish(&names.requests, sample.as_bytes(), props(&id, &reply_to))
+            .await;
+    }
+    let got = collect(&mut replies, 21, Duration::from_secs(20)).await;
+    assert_eq!(got.len(), 21, "log:\n{}", worker.log());
+    let dead = client.drain_until(&names.dead, 1).await;
+    assert_eq!(dead.len(), 1, "log:\n{}", worker.log());
+    let d = &dead[0];
+    assert_eq!(correlation(&d.properties), "big-bad");
+    assert_eq!(
+        header(&d.properties, "x-predict-error").as_deref(),
+        Some("invalid_json")
+    );
+    let dropped: usize = header(&d.properties, "x-predict-headers-dropped")
+        .expect("the dropped size is noted")
+        .parse()
+        .expect("a number");
+    assert!(dropped > 126 * 1024, "dropped {dropped} bytes");
+    assert!(header(&d.properties, "x-producer-blob").is_none());
+    let log = worker.log();
+    assert!(
+        !log.contains("reconnecting"),
+        "the worker lost its connection:\n{log}"
+    );
+    worker.terminate(Duration::from_secs(10));
     client.cleanup(&names).await;
 }

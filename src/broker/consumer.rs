@@ -155,7 +155,7 @@ async fn consume(
     backoff: &mut Backoff,
 ) -> Result<(), BrokerError> {
     let s = &w.settings;
-    let routes = Arc::new(Routes::new(s));
+    let routes = Arc::new(Routes::new(s).with_frame_max(conn.configuration().frame_max()));
     let consume_ch = open_channel(conn).await?;
     topology::declare(&consume_ch, &s.queues, s.celery.plain_request_queue).await?;
     let publish_ch = open_channel(conn).await?;

@@ -1,6 +1,7 @@
 //! RabbitMQ with lapin: connection and reconnect, topology, consumer, confirmed replies.
 
 pub mod blocked;
+pub mod carried_headers;
 pub mod celery;
 pub mod connection;
 pub mod consumer;

@@ -2,10 +2,14 @@
 //! its attempt count raised, or to the dead-letter exchange with the reason in its headers. The header
 //! names and reason codes live here, once.
 
-use lapin::types::{AMQPValue, FieldTable, ShortString};
+use lapin::types::{AMQPValue, ShortString};
 use lapin::BasicProperties;
 
+use super::carried_headers::carried;
 use crate::config::Settings;
+
+/// RabbitMQ's default `frame_max` (128 KiB), until a connection says otherwise.
+pub const DEFAULT_FRAME_MAX: usize = 131_072;
 
 /// Times the request came back unsettled so far (set by the worker on each pass through the retry queue).
 pub const ATTEMPTS_HEADER: &str = "x-predict-attempts";
@@ -87,6 +91,9 @@ pub struct Routes {
     pub celery_task: String,
     /// Publish Celery results persistent (`celery.result_persistent`).
     pub celery_persistent: bool,
+    /// The connection's negotiated `frame_max`: a retry or dead-letter copy's properties must fit in one
+    /// frame ([`carried_headers::carried`]).
+    pub frame_max: usize,
 }
 
 impl Routes {
@@ -99,7 +106,17 @@ impl Routes {
             redelivery_limit: s.worker.redelivery_limit,
             celery_task: s.celery.task_name.clone(),
             celery_persistent: s.celery.result_persistent,
+            frame_max: DEFAULT_FRAME_MAX,
         }
+    }
+
+    /// The same routes for a connection that negotiated `frame_max` (0, "no limit", is taken as 4 GiB).
+    pub fn with_frame_max(mut self, frame_max: u32) -> Self {
+        self.frame_max = match frame_max {
+            0 => u32::MAX as usize,
+            n => n as usize,
+        };
+        self
     }
 
     /// Where a request that must go round again is sent: the retry queue with the count raised, or
@@ -115,7 +132,7 @@ impl Routes {
                 from,
             );
         }
-        let mut headers = headers_of(props);
+        let mut headers = carried(props, self.frame_max);
         headers.insert(ATTEMPTS_HEADER.into(), AMQPValue::LongUInt(next));
         headers.insert(
             RETRY_REASON_HEADER.into(),
@@ -131,7 +148,7 @@ impl Routes {
     /// A copy for the dead-letter exchange, carrying the error code, message (clipped to
     /// [`MAX_ERROR_MESSAGE_BYTES`]) and source queue.
     pub fn dead(&self, props: &BasicProperties, code: &str, message: &str, from: &str) -> Outbound {
-        let mut headers = headers_of(props);
+        let mut headers = carried(props, self.frame_max);
         headers.insert(ERROR_HEADER.into(), AMQPValue::LongString(code.into()));
         headers.insert(
             ERROR_MESSAGE_HEADER.into(),
@@ -204,10 +221,6 @@ fn clip(message: &str) -> String {
         end -= 1;
     }
     format!("{}…", &message[..end])
-}
-
-fn headers_of(props: &BasicProperties) -> FieldTable {
-    props.headers().clone().unwrap_or_default()
 }
 
 #[cfg(test)]
