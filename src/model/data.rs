@@ -59,14 +59,11 @@ impl Batch {
 
     /// A new batch holding only the given columns, in the given order.
     pub fn select_columns(&self, cols: &[usize]) -> Batch {
-        // Row by row into a row-major array (`select` along columns gives a column-major one, which
-        // the row loops downstream read with a stride).
-        let mut gathered = Vec::with_capacity(self.n_rows() * cols.len());
-        for row in self.values.rows() {
-            gathered.extend(cols.iter().map(|&c| row[c]));
-        }
-        let values = Array2::from_shape_vec((self.n_rows(), cols.len()), gathered)
-            .unwrap_or_else(|_| self.values.select(ndarray::Axis(1), cols));
+        // Built row-major (`select` along columns gives a column-major array, which the row loops
+        // downstream read with a stride).
+        let values = Array2::from_shape_fn((self.n_rows(), cols.len()), |(r, c)| {
+            self.values[[r, cols[c]]]
+        });
         let text = match &self.text {
             Some(t) if cols.iter().any(|&c| self.column_has_text(c)) => {
                 Some(t.select(ndarray::Axis(1), cols))
