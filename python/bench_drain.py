@@ -23,13 +23,10 @@ import uuid
 import pika
 
 
-def cpu_seconds(pid: int) -> float:
+def cpu_and_faults(pid: int) -> tuple[float, int]:
+    """CPU seconds (user + system) and minor page faults so far, from one read of /proc/PID/stat."""
     fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def minor_faults(pid: int) -> int:
-    return int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[7])
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), int(fields[7])
 
 
 def peak_rss_mib(pid: int) -> float:
@@ -82,13 +79,13 @@ def main() -> None:
         time.sleep(0.05)
 
     beam = int(subprocess.run(["pgrep", "-f", "beam.smp"], capture_output=True, text=True).stdout.split()[0])
-    b0 = cpu_seconds(beam)
+    b0, _ = cpu_and_faults(beam)
     t0 = time.time()
     p = start()
     while ch.queue_declare(res, passive=True).method.message_count < n:
         time.sleep(0.005)
     dt = time.time() - t0
-    b1, wc, faults = cpu_seconds(beam), cpu_seconds(p.pid), minor_faults(p.pid)
+    (b1, _), (wc, faults) = cpu_and_faults(beam), cpu_and_faults(p.pid)
     peak = peak_rss_mib(p.pid)
     p.send_signal(signal.SIGTERM)
     p.wait()
