@@ -8,7 +8,10 @@ mod fixtures;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 
-use fixtures::{batch_from_rows, compare, manifest_paths, read_fixture, version_dirs, Fixture};
+use fixtures::{
+    batch_from_rows, compare, load_predict_compare, manifest_paths, read_fixture, version_dirs,
+    Fixture,
+};
 use predict_worker::model::{load_model, LoadLimits, Model};
 use serde_json::Value;
 
@@ -16,27 +19,10 @@ fn load(path: &Path) -> Result<Model, String> {
     load_model(path, &LoadLimits::default()).map_err(|e| format!("load failed: {e}"))
 }
 
-/// Load, predict and compare one fixture; `Err` holds the first mismatch.
+/// Load, predict and compare one fixture, then check what `info()` reports; `Err` holds the first mismatch.
 fn check(fx: &Fixture) -> Result<(), String> {
     let m = &fx.manifest;
-    let model = load(&fx.model_path)?;
-    let names: Option<Vec<String>> = model.feature_names().map(|n| n.to_vec());
-    let batch = batch_from_rows(&m.inputs, names.as_deref())?;
-    let output = model
-        .predict(&batch)
-        .map_err(|e| format!("predict failed: {e}"))?;
-    compare(m, &output)?;
-
-    // `Model::classes()` (what `inspect` reports) must be scikit-learn's `classes_`, without predicting.
-    let classes = model
-        .classes()
-        .map(|c| serde_json::to_value(&c[..]).unwrap_or_default());
-    let want = m.classes.clone().map(Value::Array);
-    if classes != want {
-        return Err(format!(
-            "predictions match, but Model::classes() is {classes:?}, scikit-learn's classes_ are {want:?}"
-        ));
-    }
+    let model = load_predict_compare(fx)?;
 
     let info = model.info();
     if info.format != m.format {

@@ -9,9 +9,8 @@ mod fixtures;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 
-use fixtures::{batch_from_rows, compare, fixtures_root, read_fixture, Fixture};
-use predict_worker::model::{load_model, LoadLimits};
-use serde_json::Value;
+use fixtures::{batch_from_rows, fixtures_root, load_predict_compare, read_fixture, Fixture};
+use predict_worker::model::LoadLimits;
 
 fn manifests() -> Vec<PathBuf> {
     let mut out = Vec::new();
@@ -31,18 +30,7 @@ fn manifests() -> Vec<PathBuf> {
 
 fn check(fx: &Fixture) -> Result<(), String> {
     let m = &fx.manifest;
-    let model =
-        load_model(&fx.model_path, &LoadLimits::default()).map_err(|e| format!("load: {e}"))?;
-    let names: Option<Vec<String>> = model.feature_names().map(|n| n.to_vec());
-    let batch = batch_from_rows(&m.inputs, names.as_deref())?;
-    let output = model.predict(&batch).map_err(|e| format!("predict: {e}"))?;
-    compare(m, &output)?;
-    let classes = model
-        .classes()
-        .map(|c| serde_json::to_value(&c[..]).unwrap_or_default());
-    if classes != m.classes.clone().map(Value::Array) {
-        return Err(format!("Model::classes() is {classes:?}"));
-    }
+    let model = load_predict_compare(fx)?;
     // `inspect` describes every estimator without failing.
     let rendered = model.summary().render();
     let last = m.estimator.rsplit('.').next().unwrap_or("");

@@ -9,9 +9,7 @@ mod fixtures;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
-use fixtures::{batch_from_rows, compare, fixtures_root, read_fixture, Fixture};
-use predict_worker::model::{load_model, LoadLimits};
-use serde_json::Value;
+use fixtures::{fixtures_root, load_predict_compare, read_fixture, Fixture};
 
 /// Every manifest under `tests/fixtures/zoo-c/sklearn-*/`, sorted.
 fn manifests() -> Vec<PathBuf> {
@@ -31,24 +29,7 @@ fn manifests() -> Vec<PathBuf> {
 }
 
 fn check(fx: &Fixture) -> Result<(), String> {
-    let m = &fx.manifest;
-    let model = load_model(&fx.model_path, &LoadLimits::default())
-        .map_err(|e| format!("load failed: {e}"))?;
-    let names: Option<Vec<String>> = model.feature_names().map(|n| n.to_vec());
-    let batch = batch_from_rows(&m.inputs, names.as_deref())?;
-    let output = model
-        .predict(&batch)
-        .map_err(|e| format!("predict failed: {e}"))?;
-    compare(m, &output)?;
-    let classes = model
-        .classes()
-        .map(|c| serde_json::to_value(&c[..]).unwrap_or_default());
-    if classes != m.classes.clone().map(Value::Array) {
-        return Err(format!(
-            "Model::classes() is {classes:?}, scikit-learn's classes_ are {:?}",
-            m.classes
-        ));
-    }
+    let model = load_predict_compare(fx)?;
     if model.summary().render().is_empty() {
         return Err("inspect summary is empty".into());
     }

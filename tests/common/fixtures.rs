@@ -6,9 +6,34 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use ndarray::Array2;
-use predict_worker::model::{Batch, Output};
+use predict_worker::model::{load_model, Batch, LoadLimits, Model, Output};
 use serde::Deserialize;
 use serde_json::Value;
+
+/// Load a fixture's model, predict its input rows and compare the answers with scikit-learn's, then
+/// check that `Model::classes()` (what `inspect` reports) is scikit-learn's `classes_`. The model is
+/// returned for each suite's own further checks. `Err` holds the first mismatch.
+pub fn load_predict_compare(fx: &Fixture) -> Result<Model, String> {
+    let m = &fx.manifest;
+    let model = load_model(&fx.model_path, &LoadLimits::default())
+        .map_err(|e| format!("load failed: {e}"))?;
+    let names: Option<Vec<String>> = model.feature_names().map(|n| n.to_vec());
+    let batch = batch_from_rows(&m.inputs, names.as_deref())?;
+    let output = model
+        .predict(&batch)
+        .map_err(|e| format!("predict failed: {e}"))?;
+    compare(m, &output)?;
+    let classes = model
+        .classes()
+        .map(|c| serde_json::to_value(&c[..]).unwrap_or_default());
+    let want = m.classes.clone().map(Value::Array);
+    if classes != want {
+        return Err(format!(
+            "predictions match, but Model::classes() is {classes:?}, scikit-learn's classes_ are {want:?}"
+        ));
+    }
+    Ok(model)
+}
 
 /// Relative tolerance for probabilities and regression values (issue 2, "Exactness").
 pub const REL_TOL: f64 = 1e-9;
