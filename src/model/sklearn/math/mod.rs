@@ -66,36 +66,37 @@ pub fn squared_euclidean(a: ArrayView1<'_, f64>, b: ArrayView1<'_, f64>) -> f64 
         .sum()
 }
 
-/// The kernel functions libsvm evaluates (`Kernel::k_function`).
+/// The kernel functions libsvm evaluates (libsvm's `Kernel::k_function`), one pair of rows at a time;
+/// not [`kernels::Kernel`], scikit-learn's pairwise kernels, which are computed differently.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Kernel {
+pub enum LibsvmKernel {
     Linear,
     Poly { gamma: f64, coef0: f64, degree: u32 },
     Rbf { gamma: f64 },
     Sigmoid { gamma: f64, coef0: f64 },
 }
 
-impl Kernel {
+impl LibsvmKernel {
     /// `k(x, y)` exactly as libsvm's dense build computes it.
     pub fn eval(&self, x: ArrayView1<'_, f64>, y: ArrayView1<'_, f64>) -> f64 {
         match *self {
-            Kernel::Linear => dot(x, y),
-            Kernel::Poly {
+            LibsvmKernel::Linear => dot(x, y),
+            LibsvmKernel::Poly {
                 gamma,
                 coef0,
                 degree,
             } => libsvm_powi(gamma * dot(x, y) + coef0, degree),
-            Kernel::Rbf { gamma } => (-gamma * squared_euclidean(x, y)).exp(),
-            Kernel::Sigmoid { gamma, coef0 } => (gamma * dot(x, y) + coef0).tanh(),
+            LibsvmKernel::Rbf { gamma } => (-gamma * squared_euclidean(x, y)).exp(),
+            LibsvmKernel::Sigmoid { gamma, coef0 } => (gamma * dot(x, y) + coef0).tanh(),
         }
     }
 
     pub fn name(&self) -> &'static str {
         match self {
-            Kernel::Linear => "linear",
-            Kernel::Poly { .. } => "poly",
-            Kernel::Rbf { .. } => "rbf",
-            Kernel::Sigmoid { .. } => "sigmoid",
+            LibsvmKernel::Linear => "linear",
+            LibsvmKernel::Poly { .. } => "poly",
+            LibsvmKernel::Rbf { .. } => "rbf",
+            LibsvmKernel::Sigmoid { .. } => "sigmoid",
         }
     }
 }
@@ -178,10 +179,10 @@ mod tests {
     fn kernels_match_their_formulas() {
         let x = array![1.0, 2.0];
         let y = array![0.5, -1.0];
-        assert_eq!(Kernel::Linear.eval(x.view(), y.view()), -1.5);
-        let rbf = Kernel::Rbf { gamma: 0.5 }.eval(x.view(), y.view());
+        assert_eq!(LibsvmKernel::Linear.eval(x.view(), y.view()), -1.5);
+        let rbf = LibsvmKernel::Rbf { gamma: 0.5 }.eval(x.view(), y.view());
         assert!((rbf - (-0.5f64 * 9.25).exp()).abs() < 1e-16);
-        let poly = Kernel::Poly {
+        let poly = LibsvmKernel::Poly {
             gamma: 1.0,
             coef0: 1.0,
             degree: 2,

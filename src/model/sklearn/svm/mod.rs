@@ -10,7 +10,7 @@ use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 
 use super::linear::classifier::{LinearClassifier, Proba};
 use super::linear::LinearCore;
-use super::math::Kernel;
+use super::math::LibsvmKernel;
 use super::{support, Estimator};
 use crate::model::error::{LoadError, PredictError};
 use crate::model::value::{scalar_bool, ObjView};
@@ -41,7 +41,7 @@ fn build_linear_svc(obj: ObjView<'_>) -> Result<Estimator, LoadError> {
 #[derive(Debug)]
 pub struct LibsvmCore {
     pub class: String,
-    pub kernel: Kernel,
+    pub kernel: LibsvmKernel,
     /// n_SV × n_features.
     pub support_vectors: Array2<f64>,
     pub feature_names: Option<Vec<String>>,
@@ -99,7 +99,7 @@ impl LibsvmCore {
 }
 
 /// The kernel from `kernel`, `_gamma`, `coef0` and `degree`; precomputed and callable kernels are refused.
-fn kernel(obj: &ObjView<'_>) -> Result<Kernel, LoadError> {
+fn kernel(obj: &ObjView<'_>) -> Result<LibsvmKernel, LoadError> {
     let name = obj.str("kernel").map_err(|_| {
         obj.error(
             "kernel",
@@ -109,9 +109,9 @@ fn kernel(obj: &ObjView<'_>) -> Result<Kernel, LoadError> {
     let gamma = || obj.f64("_gamma");
     let coef0 = || obj.f64("coef0");
     Ok(match name {
-        "linear" => Kernel::Linear,
-        "rbf" => Kernel::Rbf { gamma: gamma()? },
-        "sigmoid" => Kernel::Sigmoid {
+        "linear" => LibsvmKernel::Linear,
+        "rbf" => LibsvmKernel::Rbf { gamma: gamma()? },
+        "sigmoid" => LibsvmKernel::Sigmoid {
             gamma: gamma()?,
             coef0: coef0()?,
         },
@@ -121,7 +121,7 @@ fn kernel(obj: &ObjView<'_>) -> Result<Kernel, LoadError> {
                 .ok()
                 .filter(|&d| d <= 1000)
                 .ok_or_else(|| obj.error("degree", format!("{degree} is out of range")))?;
-            Kernel::Poly {
+            LibsvmKernel::Poly {
                 gamma: gamma()?,
                 coef0: coef0()?,
                 degree,
