@@ -92,7 +92,7 @@ pub struct Routes {
     /// Publish Celery results persistent (`celery.result_persistent`).
     pub celery_persistent: bool,
     /// The connection's negotiated `frame_max`: a retry or dead-letter copy's properties must fit in one
-    /// frame ([`carried_headers::carried`]).
+    /// frame ([`carried`]).
     pub frame_max: usize,
 }
 
