@@ -12,7 +12,7 @@ pub mod request;
 
 pub use batch::{predict_all, Answer};
 pub use error::{Disposition, RequestError};
-pub use request::{parse, Rejected, Request, Rows, Schema};
+pub use request::{parse, parse_with_serde_json, Rejected, Request, Rows, Schema};
 
 use crate::model::{Batch, Output, PredictError};
 

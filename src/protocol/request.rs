@@ -4,6 +4,7 @@
 mod cell;
 mod context;
 mod document;
+mod json;
 mod row;
 
 use std::sync::Arc;
@@ -116,6 +117,25 @@ pub fn parse(
     content_type: Option<&str>,
     schema: &Schema,
 ) -> Result<Request, Rejected> {
+    parse_with(body, content_type, schema, true)
+}
+
+/// `parse` with JSON read by serde_json alone: the reference that tests hold the simd-json reading to.
+#[doc(hidden)]
+pub fn parse_with_serde_json(
+    body: &[u8],
+    content_type: Option<&str>,
+    schema: &Schema,
+) -> Result<Request, Rejected> {
+    parse_with(body, content_type, schema, false)
+}
+
+fn parse_with(
+    body: &[u8],
+    content_type: Option<&str>,
+    schema: &Schema,
+    simd: bool,
+) -> Result<Request, Rejected> {
     let reject = |error| Rejected { id: None, error };
     if body.len() > schema.max_body_bytes {
         return Err(reject(RequestError::BodyTooLarge {
@@ -124,31 +144,25 @@ pub fn parse(
         }));
     }
     let format = Format::from_content_type(content_type).map_err(reject)?;
-    let mut ctx = Ctx::new(schema);
-    let outcome = match format {
-        Format::Json => {
-            let mut de = serde_json::Deserializer::from_slice(body);
-            RequestSeed { ctx: &mut ctx }
-                .deserialize(&mut de)
-                .and_then(|()| de.end())
-                .map_err(|e| match e.classify() {
-                    serde_json::error::Category::Data => RequestError::invalid(e.to_string()),
-                    _ => RequestError::InvalidJson(e.to_string()),
-                })
+    let (mut ctx, outcome) = match format {
+        Format::Json => json::read(body, schema, simd),
+        Format::Pickle => {
+            let mut ctx = Ctx::new(schema);
+            let outcome = pickle_scan::check(body, schema.pickle_budget())
+                .map_err(RequestError::InvalidPickle)
+                .and_then(|()| {
+                    let options = serde_pickle::DeOptions::new().decode_strings();
+                    let mut de = serde_pickle::Deserializer::new(body, options);
+                    RequestSeed { ctx: &mut ctx }
+                        .deserialize(&mut de)
+                        .and_then(|()| de.end())
+                        .map_err(|e| match e {
+                            serde_pickle::Error::Syntax(_) => RequestError::invalid(e.to_string()),
+                            _ => RequestError::InvalidPickle(e.to_string()),
+                        })
+                });
+            (ctx, outcome)
         }
-        Format::Pickle => pickle_scan::check(body, schema.pickle_budget())
-            .map_err(RequestError::InvalidPickle)
-            .and_then(|()| {
-                let options = serde_pickle::DeOptions::new().decode_strings();
-                let mut de = serde_pickle::Deserializer::new(body, options);
-                RequestSeed { ctx: &mut ctx }
-                    .deserialize(&mut de)
-                    .and_then(|()| de.end())
-                    .map_err(|e| match e {
-                        serde_pickle::Error::Syntax(_) => RequestError::invalid(e.to_string()),
-                        _ => RequestError::InvalidPickle(e.to_string()),
-                    })
-            }),
     };
     let outcome = outcome.and_then(|()| ctx.finish());
     match outcome {

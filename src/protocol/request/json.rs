@@ -1,0 +1,99 @@
+//! JSON request bodies: read with simd-json (SIMD scan, then our seeds over its tape), with serde_json
+//! as the authority for every body simd-json refuses, so each rejection and its message are serde_json's.
+
+use std::cell::RefCell;
+
+use serde::de::DeserializeSeed;
+
+use super::context::Ctx;
+use super::document::RequestSeed;
+use super::{RequestError, Schema};
+
+/// Nesting simd-json accepts before it refuses a body (and serde_json, whose own limit this is, says
+/// why). It also bounds the recursion of our seeds over the tape.
+const MAX_DEPTH: usize = 128;
+
+/// The most tape nodes (24 bytes each; simd-json's other buffers are sized alike) and input bytes a
+/// thread keeps between bodies: enough for hundreds of rows; a larger body's are freed after it.
+const KEEP_NODES: usize = 1 << 16;
+const KEEP_INPUT: usize = 1 << 20;
+
+/// One thread's reusable simd-json state: the padded copy of the body it rewrites in place, its
+/// buffers, and the tape's allocation. Reused, so a request allocates none of them.
+struct Scratch {
+    input: Vec<u8>,
+    buffers: simd_json::Buffers,
+    tape: Option<simd_json::Tape<'static>>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch {
+        input: Vec::new(),
+        buffers: simd_json::Buffers::with_max_depth(0, MAX_DEPTH),
+        tape: None,
+    });
+}
+
+/// Read a JSON body. The simd-json reading (when `fast`) is kept only when it succeeds; otherwise the
+/// body is read again, from a fresh context, by serde_json, whose verdict and message stand.
+pub(super) fn read<'s>(
+    body: &[u8],
+    schema: &'s Schema,
+    fast: bool,
+) -> (Ctx<'s>, Result<(), RequestError>) {
+    if let Some(ctx) = (fast && !negative_integer_zero(body))
+        .then(|| simd(body, schema))
+        .flatten()
+    {
+        return (ctx, Ok(()));
+    }
+    let mut ctx = Ctx::new(schema);
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let outcome = RequestSeed { ctx: &mut ctx }
+        .deserialize(&mut de)
+        .and_then(|()| de.end())
+        .map_err(|e| match e.classify() {
+            serde_json::error::Category::Data => RequestError::invalid(e.to_string()),
+            _ => RequestError::InvalidJson(e.to_string()),
+        });
+    (ctx, outcome)
+}
+
+/// Whether the body may hold `-0` written as an integer, which simd-json reads as 0 but serde_json
+/// (and Python) as -0.0. Text that merely looks so (inside a string) only costs the fast path.
+fn negative_integer_zero(body: &[u8]) -> bool {
+    memchr::memmem::find_iter(body, b"-0")
+        .any(|at| !matches!(body.get(at + 2), Some(b'.' | b'e' | b'E' | b'0'..=b'9')))
+}
+
+/// The simd-json reading, or `None` for any failure (invalid JSON, too deep, a bad request).
+fn simd<'s>(body: &[u8], schema: &'s Schema) -> Option<Ctx<'s>> {
+    SCRATCH.with(|scratch| {
+        // Never re-entered (nothing below parses another body on this thread); refuse rather than panic.
+        let mut scratch = scratch.try_borrow_mut().ok()?;
+        let Scratch {
+            input,
+            buffers,
+            tape,
+        } = &mut *scratch;
+        input.clear();
+        input.extend_from_slice(body);
+        input.resize(body.len() + simd_json::INPUT_PADDING, 0);
+        let mut filled = tape.take().unwrap_or_else(simd_json::Tape::null).reset();
+        let parsed = simd_json::fill_tape_padded(input, body.len(), buffers, &mut filled);
+        let mut ctx = Ctx::new(schema);
+        let mut de = simd_json::Deserializer::from_tape(filled);
+        let outcome = parsed
+            .ok()
+            .and_then(|()| RequestSeed { ctx: &mut ctx }.deserialize(&mut de).ok());
+        let used = de.into_tape().reset();
+        *tape = (used.0.capacity() <= KEEP_NODES).then_some(used);
+        if input.capacity() > KEEP_INPUT {
+            *input = Vec::new();
+        }
+        if buffers.structural_indexes().len() > KEEP_NODES {
+            *buffers = simd_json::Buffers::with_max_depth(0, MAX_DEPTH);
+        }
+        outcome.map(|()| ctx)
+    })
+}
