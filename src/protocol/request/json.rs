@@ -1,7 +1,7 @@
 //! JSON request bodies: read with simd-json (SIMD scan, then our seeds over its tape), with serde_json
 //! as the authority for every body simd-json refuses, so each rejection and its message are serde_json's.
 
-use std::cell::RefCell;
+use std::sync::Mutex;
 
 use serde::de::DeserializeSeed;
 
@@ -14,24 +14,39 @@ use super::{RequestError, Schema};
 const MAX_DEPTH: usize = 128;
 
 /// The most tape nodes (24 bytes each; simd-json's other buffers are sized alike) and input bytes a
-/// thread keeps between bodies: enough for hundreds of rows; a larger body's are freed after it.
+/// scratch keeps between bodies: enough for hundreds of rows; a larger body's are freed after it.
 const KEEP_NODES: usize = 1 << 16;
 const KEEP_INPUT: usize = 1 << 20;
 
-/// One thread's reusable simd-json state: the padded copy of the body it rewrites in place, its
-/// buffers, and the tape's allocation. Reused, so a request allocates none of them.
+/// Reusable simd-json state: the padded copy of the body it rewrites in place, its buffers, and the
+/// tape's allocation. Kept in a small shared pool rather than per thread, because a large micro-batch
+/// is parsed on threads that live only as long as that batch.
 struct Scratch {
     input: Vec<u8>,
     buffers: simd_json::Buffers,
     tape: Option<simd_json::Tape<'static>>,
 }
 
-thread_local! {
-    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch {
+/// At most this many scratches are kept (one per parsing thread is enough).
+const POOL_SIZE: usize = 8;
+
+static POOL: Mutex<Vec<Scratch>> = Mutex::new(Vec::new());
+
+fn take() -> Scratch {
+    let pooled = POOL.lock().ok().and_then(|mut pool| pool.pop());
+    pooled.unwrap_or_else(|| Scratch {
         input: Vec::new(),
         buffers: simd_json::Buffers::with_max_depth(0, MAX_DEPTH),
         tape: None,
-    });
+    })
+}
+
+fn give_back(scratch: Scratch) {
+    if let Ok(mut pool) = POOL.lock() {
+        if pool.len() < POOL_SIZE {
+            pool.push(scratch);
+        }
+    }
 }
 
 /// Read a JSON body. The simd-json reading (when `fast`) is kept only when it succeeds; otherwise the
@@ -68,32 +83,30 @@ fn negative_integer_zero(body: &[u8]) -> bool {
 
 /// The simd-json reading, or `None` for any failure (invalid JSON, too deep, a bad request).
 fn simd<'s>(body: &[u8], schema: &'s Schema) -> Option<Ctx<'s>> {
-    SCRATCH.with(|scratch| {
-        // Never re-entered (nothing below parses another body on this thread); refuse rather than panic.
-        let mut scratch = scratch.try_borrow_mut().ok()?;
-        let Scratch {
-            input,
-            buffers,
-            tape,
-        } = &mut *scratch;
-        input.clear();
-        input.extend_from_slice(body);
-        input.resize(body.len() + simd_json::INPUT_PADDING, 0);
-        let mut filled = tape.take().unwrap_or_else(simd_json::Tape::null).reset();
-        let parsed = simd_json::fill_tape_padded(input, body.len(), buffers, &mut filled);
-        let mut ctx = Ctx::new(schema);
-        let mut de = simd_json::Deserializer::from_tape(filled);
-        let outcome = parsed
-            .ok()
-            .and_then(|()| RequestSeed { ctx: &mut ctx }.deserialize(&mut de).ok());
-        let used = de.into_tape().reset();
-        *tape = (used.0.capacity() <= KEEP_NODES).then_some(used);
-        if input.capacity() > KEEP_INPUT {
-            *input = Vec::new();
-        }
-        if buffers.structural_indexes().len() > KEEP_NODES {
-            *buffers = simd_json::Buffers::with_max_depth(0, MAX_DEPTH);
-        }
-        outcome.map(|()| ctx)
-    })
+    let mut scratch = take();
+    let Scratch {
+        input,
+        buffers,
+        tape,
+    } = &mut scratch;
+    input.clear();
+    input.extend_from_slice(body);
+    input.resize(body.len() + simd_json::INPUT_PADDING, 0);
+    let mut filled = tape.take().unwrap_or_else(simd_json::Tape::null).reset();
+    let parsed = simd_json::fill_tape_padded(input, body.len(), buffers, &mut filled);
+    let mut ctx = Ctx::new(schema);
+    let mut de = simd_json::Deserializer::from_tape(filled);
+    let outcome = parsed
+        .ok()
+        .and_then(|()| RequestSeed { ctx: &mut ctx }.deserialize(&mut de).ok());
+    let used = de.into_tape().reset();
+    *tape = (used.0.capacity() <= KEEP_NODES).then_some(used);
+    if input.capacity() > KEEP_INPUT {
+        *input = Vec::new();
+    }
+    if buffers.structural_indexes().len() > KEEP_NODES {
+        *buffers = simd_json::Buffers::with_max_depth(0, MAX_DEPTH);
+    }
+    give_back(scratch);
+    outcome.map(|()| ctx)
 }
