@@ -8,7 +8,8 @@ use crate::model::value::{scalar_i64, ObjView};
 /// One split or leaf. A leaf has `left == 0`: a valid child always comes after its parent, so 0 is free.
 #[derive(Clone, Copy, Debug, PartialEq)]
 struct Node {
-    threshold: f64,
+    /// The split's float64 threshold as the largest float32 at or below it (see `f32_at_or_below`).
+    threshold: f32,
     feature: u32,
     left: u32,
     right: u32,
@@ -35,6 +36,18 @@ pub struct PackedTrees {
     max_depth: usize,
     /// Every tree's node records had `missing_go_to_left` (scikit-learn ≥ 1.3).
     all_have_missing: bool,
+}
+
+/// The largest `f32` at or below `t`. scikit-learn compares float32 inputs with float64 thresholds;
+/// for every `f32` x, `f64::from(x) <= t` exactly when `x <= f32_at_or_below(t)` (nothing lies between
+/// them), so walks compare in f32 with the same outcome and nodes take 16 bytes less.
+pub(super) fn f32_at_or_below(t: f64) -> f32 {
+    let nearest = t as f32; // saturates to ±inf; NaN stays NaN and compares false either way
+    if f64::from(nearest) > t {
+        nearest.next_down()
+    } else {
+        nearest
+    }
 }
 
 /// Hard cap on nodes across one model, far above any real forest, to keep memory bounded.
@@ -144,7 +157,7 @@ impl PackedTrees {
             depth[l] = depth[i] + 1;
             depth[r] = depth[i] + 1;
             packed.push(Node {
-                threshold: threshold[i],
+                threshold: f32_at_or_below(threshold[i]),
                 feature: f as u32,
                 left: (offset + l) as u32,
                 right: (offset + r) as u32,
@@ -197,7 +210,7 @@ impl PackedTrees {
             let go_left = if x.is_nan() {
                 nan == NanPolicy::Follow && node.missing_left
             } else {
-                f64::from(x) <= node.threshold
+                x <= node.threshold
             };
             i = if go_left { node.left } else { node.right } as usize;
         }

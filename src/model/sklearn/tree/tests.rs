@@ -266,3 +266,41 @@ fn multi_output_models_are_refused() {
     let err = built(&heap, &v).unwrap_err().to_string();
     assert!(err.contains("multi-output"), "{err}");
 }
+
+/// Walks compare float32 inputs with `f32_at_or_below(threshold)`: the same answer as scikit-learn's
+/// float64 comparison for thresholds on, between and beyond float32 values, and at the extremes.
+#[test]
+fn float32_thresholds_split_exactly_as_float64_ones() {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand::rngs::StdRng::seed_from_u64(0x7e5);
+    let mut thresholds = vec![
+        0.0,
+        -0.0,
+        1e300,
+        -1e300,
+        f64::from(f32::MAX),
+        f64::from(f32::MIN_POSITIVE) / 3.0,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+    ];
+    let mut inputs = vec![0.0f32, -0.0, f32::MAX, f32::MIN, f32::MIN_POSITIVE, 1e-45];
+    for _ in 0..2_000 {
+        let x: f32 =
+            f32::from_bits(rng.random::<u32>() & 0x7f7f_ffff | (rng.random::<u32>() & 0x8000_0000));
+        inputs.extend([x, x.next_up()]);
+        // A threshold between two neighbouring float32 values (how scikit-learn picks them), and one on x.
+        thresholds.push((f64::from(x) + f64::from(x.next_up())) / 2.0);
+        thresholds.push(f64::from(x));
+        thresholds.push(rng.random_range(-1e6..1e6));
+    }
+    for &t in &thresholds {
+        let t32 = nodes::f32_at_or_below(t);
+        for &x in &inputs {
+            assert_eq!(
+                f64::from(x) <= t,
+                x <= t32,
+                "x = {x:e}, threshold = {t:e}, f32 = {t32:e}"
+            );
+        }
+    }
+}
