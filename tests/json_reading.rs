@@ -64,6 +64,8 @@ fn tricky_bodies_get_serde_jsons_verdict() {
         r#"{"features":[1e400,2,3]}"#,
         r#"{"features":[-1e400,2,3]}"#,
         r#"{"features":[1e-400,-0,-0.0]}"#,
+        r#"{"features":[-0e1,-0E-2,-0]}"#,
+        r#"{"features":{"a":-0,"b":-0.0,"c":"-0"}}"#,
         r#"{"features":[01,2,3]}"#,
         r#"{"features":[1.,2,3]}"#,
         r#"{"features":[.5,2,3]}"#,

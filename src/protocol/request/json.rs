@@ -24,7 +24,7 @@ const KEEP_INPUT: usize = 1 << 20;
 struct Scratch {
     input: Vec<u8>,
     buffers: simd_json::Buffers,
-    tape: Option<simd_json::Tape<'static>>,
+    tape: simd_json::Tape<'static>,
 }
 
 /// At most this many scratches are kept (one per parsing thread is enough).
@@ -37,13 +37,18 @@ fn take() -> Scratch {
     pooled.unwrap_or_else(|| Scratch {
         input: Vec::new(),
         buffers: simd_json::Buffers::with_max_depth(0, MAX_DEPTH),
-        tape: None,
+        tape: simd_json::Tape::null(),
     })
 }
 
+/// Back to the pool, unless the pool is full or the last body grew the scratch past the caps (then
+/// it is freed, and a later body starts a fresh one).
 fn give_back(scratch: Scratch) {
+    let small = scratch.input.capacity() <= KEEP_INPUT
+        && scratch.buffers.structural_indexes().len() <= KEEP_NODES
+        && scratch.tape.0.capacity() <= KEEP_NODES;
     if let Ok(mut pool) = POOL.lock() {
-        if pool.len() < POOL_SIZE {
+        if small && pool.len() < POOL_SIZE {
             pool.push(scratch);
         }
     }
@@ -92,21 +97,14 @@ fn simd<'s>(body: &[u8], schema: &'s Schema) -> Option<Ctx<'s>> {
     input.clear();
     input.extend_from_slice(body);
     input.resize(body.len() + simd_json::INPUT_PADDING, 0);
-    let mut filled = tape.take().unwrap_or_else(simd_json::Tape::null).reset();
+    let mut filled = std::mem::replace(tape, simd_json::Tape::null()).reset();
     let parsed = simd_json::fill_tape_padded(input, body.len(), buffers, &mut filled);
     let mut ctx = Ctx::new(schema);
     let mut de = simd_json::Deserializer::from_tape(filled);
     let outcome = parsed
         .ok()
         .and_then(|()| RequestSeed { ctx: &mut ctx }.deserialize(&mut de).ok());
-    let used = de.into_tape().reset();
-    *tape = (used.0.capacity() <= KEEP_NODES).then_some(used);
-    if input.capacity() > KEEP_INPUT {
-        *input = Vec::new();
-    }
-    if buffers.structural_indexes().len() > KEEP_NODES {
-        *buffers = simd_json::Buffers::with_max_depth(0, MAX_DEPTH);
-    }
+    *tape = de.into_tape().reset();
     give_back(scratch);
     outcome.map(|()| ctx)
 }
