@@ -110,8 +110,10 @@ impl<'de> Visitor<'de> for CellSeed<'_, '_> {
         }
         Ok(Cell::Num(v))
     }
+    /// Only simd-json gives an integer 0 here, for `-0` (serde_json gives positive integers as
+    /// `u64` and `-0` as the float -0.0): that is -0.0, as in serde_json and Python.
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Cell, E> {
-        Ok(Cell::Num(v as f64))
+        Ok(Cell::Num(if v == 0 { -0.0 } else { v as f64 }))
     }
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Cell, E> {
         Ok(Cell::Num(v as f64))
