@@ -92,6 +92,9 @@ async fn broker_restart_under_load_loses_nothing() {
     let before = broker.client().await;
     let before_stop = Collector::start(&before, &names.results).await;
     let publisher = broker.client().await;
+    // The worker is frozen while the requests are published, so however fast it is, they are all
+    // queued when it resumes and it is busy when the stop comes.
+    worker.signal("STOP");
     let props = (0..total).map(|i| {
         BasicProperties::default()
             .with_correlation_id(format!("r-{i}").into())
@@ -99,6 +102,7 @@ async fn broker_restart_under_load_loses_nothing() {
     });
     support::publish_confirmed(&publisher.ch, &names.requests, body.as_bytes(), props).await;
     let published = Instant::now();
+    worker.signal("CONT");
     eprintln!(
         "{total} requests confirmed; {} answered so far",
         before_stop.len()
