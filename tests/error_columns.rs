@@ -16,7 +16,7 @@ fn predict_with_text_at(fixture: &str, width: usize, col: usize) -> PredictError
     text[(0, col)] = Some(Arc::<str>::from("oops"));
     let batch = Batch {
         values: Array2::from_elem((1, width), 1.0),
-        text: Some(text),
+        text: Some(text.into()),
     };
     model
         .predict(&batch)

@@ -53,7 +53,7 @@ fn batch(rows: &[Json], names: Option<&[String]>) -> Batch {
     let any = text.iter().any(Option::is_some);
     Batch {
         values,
-        text: any.then_some(text),
+        text: any.then(|| text.into()),
     }
 }
 

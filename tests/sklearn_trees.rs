@@ -44,7 +44,7 @@ fn batch(rows: &[Value], n_cols: usize) -> Batch {
     let has_text = text.iter().any(Option::is_some);
     Batch {
         values,
-        text: has_text.then_some(text),
+        text: has_text.then(|| text.into()),
     }
 }
 

@@ -7,13 +7,14 @@ use ndarray::{Array2, ArrayView2};
 use serde::Serialize;
 
 use super::error::PredictError;
+use super::text::TextCells;
 
 /// Rows to predict. `values` holds every numeric cell (NaN for missing); `text` is present only when
-/// some cell is a string (a categorical value sent by name), and then holds `Some` at those cells.
+/// some cell is a string (a categorical value sent by name), and then holds those cells.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Batch {
     pub values: Array2<f64>,
-    pub text: Option<Array2<Option<Arc<str>>>>,
+    pub text: Option<TextCells>,
 }
 
 impl Batch {
@@ -31,28 +32,21 @@ impl Batch {
 
     /// The text at a cell, if that cell holds a string.
     pub fn text_at(&self, row: usize, col: usize) -> Option<&str> {
-        self.text.as_ref()?.get((row, col))?.as_deref()
+        self.text.as_ref()?.get(row, col).map(|s| &**s)
     }
 
     /// Does column `col` hold any string?
     pub fn column_has_text(&self, col: usize) -> bool {
-        match &self.text {
-            Some(t) => t.column(col).iter().any(Option::is_some),
-            None => false,
-        }
+        self.text.as_ref().is_some_and(|t| t.has_column(col))
     }
 
     /// The numbers, failing with the first string cell found. `who` names the estimator that needs numbers.
     pub fn require_numeric(&self, who: &str) -> Result<ArrayView2<'_, f64>, PredictError> {
-        if let Some(text) = &self.text {
-            for ((_, col), cell) in text.indexed_iter() {
-                if let Some(s) = cell {
-                    return Err(PredictError::bad_value(
-                        col,
-                        format!("{who} needs a number here, got the string {s:?}"),
-                    ));
-                }
-            }
+        if let Some((_, col, s)) = self.text.as_ref().and_then(TextCells::first) {
+            return Err(PredictError::bad_value(
+                col,
+                format!("{who} needs a number here, got the string {s:?}"),
+            ));
         }
         Ok(self.values.view())
     }
@@ -64,12 +58,7 @@ impl Batch {
         let values = Array2::from_shape_fn((self.n_rows(), cols.len()), |(r, c)| {
             self.values[[r, cols[c]]]
         });
-        let text = match &self.text {
-            Some(t) if cols.iter().any(|&c| self.column_has_text(c)) => {
-                Some(t.select(ndarray::Axis(1), cols))
-            }
-            _ => None,
-        };
+        let text = self.text.as_ref().and_then(|t| t.select(cols));
         Batch { values, text }
     }
 }

@@ -11,9 +11,11 @@ pub mod numpy;
 pub mod parallel;
 pub mod pickle;
 pub mod sklearn;
+pub mod text;
 pub mod value;
 pub mod xgboost;
 
 pub use data::{Batch, Label, Output};
 pub use error::{LoadError, PredictError};
 pub use loader::{load_model, load_model_bytes, LoadLimits, Model, ModelInfo};
+pub use text::TextCells;

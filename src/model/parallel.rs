@@ -110,10 +110,7 @@ fn split_rows(batch: &Batch, parts: usize) -> Vec<Batch> {
             let (a, b) = (rows * p / parts, rows * (p + 1) / parts);
             Batch {
                 values: batch.values.slice(s![a..b, ..]).to_owned(),
-                text: batch
-                    .text
-                    .as_ref()
-                    .map(|t| t.slice(s![a..b, ..]).to_owned()),
+                text: batch.text.as_ref().map(|t| t.rows(a..b)),
             }
         })
         .collect()

@@ -8,7 +8,7 @@ use ndarray::Array2;
 
 use super::error::RequestError;
 use super::request::{Request, Rows};
-use crate::model::{Batch, Output, PredictError};
+use crate::model::{Batch, Output, PredictError, TextCells};
 
 /// The rows `start..start + len` of a shared output belong to one request.
 #[derive(Clone, Debug)]
@@ -84,18 +84,15 @@ pub fn to_batch(rows: &[&Rows], total: usize, n_cols: usize) -> Result<Batch, Re
     let values = Array2::from_shape_vec((total, n_cols), values)
         .map_err(|e| RequestError::Internal(format!("assembling the batch: {e}")))?;
     let text = if rows.iter().any(|r| !r.text.is_empty()) {
-        let mut cells: Vec<Option<Arc<str>>> = vec![None; total * n_cols];
+        let mut cells = TextCells::new(total, n_cols);
         let mut base = 0;
         for r in rows {
             for (flat, s) in &r.text {
-                if let Some(cell) = cells.get_mut(base + flat) {
-                    *cell = Some(Arc::clone(s));
-                }
+                let at = base * n_cols + flat;
+                cells.set(at / n_cols.max(1), at % n_cols.max(1), Arc::clone(s));
             }
-            base += r.n_rows * n_cols;
+            base += r.n_rows;
         }
-        let cells = Array2::from_shape_vec((total, n_cols), cells)
-            .map_err(|e| RequestError::Internal(format!("assembling the batch: {e}")))?;
         Some(cells)
     } else {
         None

@@ -201,7 +201,7 @@ pub fn batch_from_rows(rows: &[Value], feature_names: Option<&[String]>) -> Resu
             }
             Ok(Batch {
                 values,
-                text: any_text.then_some(text),
+                text: any_text.then(|| text.into()),
             })
         }
         other => Err(format!(

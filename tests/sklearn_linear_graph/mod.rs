@@ -140,7 +140,7 @@ pub fn mixed(rows: &[Vec<Cell>]) -> Batch {
     let any = text.iter().any(Option::is_some);
     Batch {
         values,
-        text: any.then_some(text),
+        text: any.then(|| text.into()),
     }
 }
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use ndarray::Array2;
 use serde_json::Value;
 
-use crate::model::{Batch, Model};
+use crate::model::{Batch, Model, TextCells};
 
 /// The default sample file for a model: `outputs/best_model.pkl` → `outputs/best_model.sample.jsonl`.
 pub fn default_samples(model: &Path) -> PathBuf {
@@ -68,7 +68,7 @@ pub fn batch(model: &Model, rows: &[Value], n: usize) -> Result<Batch, String> {
         _ => return Err("named sample rows need a model with feature_names_in_".into()),
     };
     let mut values = Array2::from_elem((n, width), f64::NAN);
-    let mut text: Option<Array2<Option<Arc<str>>>> = None;
+    let mut text: Option<TextCells> = None;
     for r in 0..n {
         let row = &rows[r % rows.len()];
         for c in 0..width {
@@ -85,8 +85,8 @@ pub fn batch(model: &Model, rows: &[Value], n: usize) -> Result<Batch, String> {
             match cell {
                 Some(Value::Number(x)) => values[(r, c)] = x.as_f64().unwrap_or(f64::NAN),
                 Some(Value::String(s)) => {
-                    let t = text.get_or_insert_with(|| Array2::from_elem((n, width), None));
-                    t[(r, c)] = Some(Arc::from(s.as_str()));
+                    let t = text.get_or_insert_with(|| TextCells::new(n, width));
+                    t.set(r, c, Arc::from(s.as_str()));
                 }
                 Some(Value::Bool(b)) => values[(r, c)] = f64::from(u8::from(*b)),
                 _ => {}

@@ -4,8 +4,6 @@
 
 mod columns;
 
-use std::sync::Arc;
-
 use ndarray::{s, Array2};
 
 use super::pipeline::into_transformer;
@@ -14,6 +12,7 @@ use super::Estimator;
 use crate::model::data::Batch;
 use crate::model::error::{LoadError, PredictError};
 use crate::model::estimator::{Summary, Transformer};
+use crate::model::text::TextCells;
 use crate::model::value::{scalar_f64, ObjView, Value};
 
 /// One active entry of `transformers_`.
@@ -160,20 +159,13 @@ impl Transformer for ColumnTransformer {
 fn hstack(n_rows: usize, parts: &[Batch]) -> Batch {
     let width: usize = parts.iter().map(Batch::n_cols).sum();
     let mut values = Array2::<f64>::zeros((n_rows, width));
-    let any_text = parts.iter().any(|p| p.text.is_some());
-    let mut text: Option<Array2<Option<Arc<str>>>> =
-        any_text.then(|| Array2::from_elem((n_rows, width), None));
     let mut at = 0;
     for p in parts {
         let w = p.n_cols();
         values.slice_mut(s![.., at..at + w]).assign(&p.values);
-        if let (Some(dst), Some(src)) = (text.as_mut(), p.text.as_ref()) {
-            // A well-formed batch has text cells shaped like its values; ignore any other.
-            if src.dim() == p.values.dim() {
-                dst.slice_mut(s![.., at..at + w]).assign(src);
-            }
-        }
         at += w;
     }
+    // A well-formed part has text cells shaped like its values; any other adds no text.
+    let text = TextCells::side_by_side(n_rows, parts.iter().map(|p| (p.n_cols(), p.text.as_ref())));
     Batch { values, text }
 }

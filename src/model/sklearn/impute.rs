@@ -10,6 +10,7 @@ use super::Estimator;
 use crate::model::data::Batch;
 use crate::model::error::{LoadError, PredictError};
 use crate::model::estimator::{Summary, Transformer};
+use crate::model::text::TextCells;
 use crate::model::value::{scalar_f64, ObjView, Value};
 
 /// What counts as missing (`missing_values`).
@@ -244,8 +245,7 @@ impl Transformer for SimpleImputer {
         let mut values = Array2::<f64>::zeros((n, width));
         let with_text =
             x.text.is_some() || self.kept.iter().any(|(_, f)| matches!(f, Fill::Text(_)));
-        let mut text: Option<Array2<Option<Arc<str>>>> =
-            with_text.then(|| Array2::from_elem((n, width), None));
+        let mut text = with_text.then(|| TextCells::new(n, width));
         for row in 0..n {
             for (out_col, (col, fill)) in self.kept.iter().enumerate() {
                 let (v, t) = if self.is_missing(x, row, *col)? {
@@ -254,15 +254,12 @@ impl Transformer for SimpleImputer {
                         Fill::Text(s) => (f64::NAN, Some(Arc::clone(s))),
                     }
                 } else {
-                    let t = x
-                        .text
-                        .as_ref()
-                        .and_then(|t| t.get((row, *col)).cloned().flatten());
+                    let t = x.text.as_ref().and_then(|t| t.get(row, *col).cloned());
                     (x.values[[row, *col]], t)
                 };
                 values[[row, out_col]] = v;
-                if let Some(tx) = text.as_mut() {
-                    tx[[row, out_col]] = t;
+                if let (Some(tx), Some(t)) = (text.as_mut(), t) {
+                    tx.set(row, out_col, t);
                 }
             }
             for (k, col) in self.indicator.iter().enumerate() {
@@ -270,10 +267,8 @@ impl Transformer for SimpleImputer {
                 values[[row, self.kept.len() + k]] = if m { 1.0 } else { 0.0 };
             }
         }
-        if let Some(t) = &text {
-            if t.iter().all(Option::is_none) {
-                text = None;
-            }
+        if text.as_ref().is_some_and(TextCells::is_empty) {
+            text = None;
         }
         Ok(Batch { values, text })
     }
