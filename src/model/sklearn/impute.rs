@@ -44,6 +44,8 @@ pub struct SimpleImputer {
     /// Were the statistics fitted on object (string) data, so that text cells are allowed?
     object_data: bool,
     feature_names: Option<Vec<String>>,
+    /// `kept` when every fill is a number: the columns and fills of the fast path, built once.
+    numeric_fills: Option<Vec<(usize, f64)>>,
 }
 
 pub fn build(obj: ObjView<'_>) -> Result<Estimator, LoadError> {
@@ -62,7 +64,7 @@ pub fn build(obj: ObjView<'_>) -> Result<Estimator, LoadError> {
     let keep_empty = obj.has("keep_empty_features") && obj.bool("keep_empty_features")?;
     // Before 1.8 the constant strategy never dropped a column (scikit-learn PR #32266).
     let constant_drops = strategy != "constant" || support::at_least(&obj, 1, 8);
-    let kept = fills
+    let kept: Vec<(usize, Fill)> = fills
         .into_iter()
         .enumerate()
         .filter(|(_, f)| {
@@ -73,6 +75,13 @@ pub fn build(obj: ObjView<'_>) -> Result<Estimator, LoadError> {
     let missing = read_missing(&obj)?;
     let indicator = read_indicator(&obj, n_features)?;
     let feature_names = support::feature_names(&obj)?;
+    let numeric_fills = kept
+        .iter()
+        .map(|(col, fill)| match fill {
+            Fill::Number(f) => Some((*col, *f)),
+            Fill::Text(_) => None,
+        })
+        .collect();
     Ok(Estimator::Transformer(Box::new(SimpleImputer {
         strategy,
         n_features,
@@ -81,6 +90,7 @@ pub fn build(obj: ObjView<'_>) -> Result<Estimator, LoadError> {
         indicator,
         object_data,
         feature_names,
+        numeric_fills,
     })))
 }
 
@@ -199,14 +209,7 @@ impl SimpleImputer {
         if x.text.is_some() || !matches!(self.missing, Missing::Null) {
             return None;
         }
-        let fills: Vec<(usize, f64)> = self
-            .kept
-            .iter()
-            .map(|(col, fill)| match fill {
-                Fill::Number(f) => Some((*col, *f)),
-                Fill::Text(_) => None,
-            })
-            .collect::<Option<_>>()?;
+        let fills = self.numeric_fills.as_deref()?;
         let input = x.values.as_slice()?;
         let (n, n_in) = (x.n_rows(), x.n_cols());
         let width = fills.len() + self.indicator.len();
