@@ -85,13 +85,13 @@ pub fn to_batch(rows: &[&Rows], total: usize, n_cols: usize) -> Result<Batch, Re
         .map_err(|e| RequestError::Internal(format!("assembling the batch: {e}")))?;
     let text = if rows.iter().any(|r| !r.text.is_empty()) {
         let mut cells = TextCells::new(total, n_cols);
-        let mut base = 0;
+        let width = n_cols.max(1);
+        let mut first_row = 0;
         for r in rows {
             for (flat, s) in &r.text {
-                let at = base * n_cols + flat;
-                cells.set(at / n_cols.max(1), at % n_cols.max(1), Arc::clone(s));
+                cells.set(first_row + flat / width, flat % width, Arc::clone(s));
             }
-            base += r.n_rows;
+            first_row += r.n_rows;
         }
         Some(cells)
     } else {
