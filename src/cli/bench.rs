@@ -125,8 +125,9 @@ pub fn run(args: BenchArgs) -> Result<(), CliError> {
 }
 
 fn run_broker(args: &BenchArgs, settings: Settings, sample: &[Value]) -> Result<(), CliError> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    // One thread: the load generator shares the machine with the broker and the worker, so it should
+    // take as little CPU (and as few thread wakeups) as it can. The open loop's sender has its own.
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| CliError::io("cannot start the async runtime", e))?;

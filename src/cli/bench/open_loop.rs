@@ -2,6 +2,8 @@
 //! its latency is measured from that scheduled time, so a stall shows up in the percentiles instead of
 //! slowing the sender down (no coordinated omission).
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -32,29 +34,41 @@ pub async fn drive(
     let due = move |i: usize| start + interval.mul_f64(i as f64);
     let (confirm_tx, confirmer) = confirmer(queue);
     let sender_run = run_id.clone();
-    let sender = tokio::spawn(async move {
-        let mut late = Duration::ZERO;
-        for (i, body) in bodies.iter().enumerate() {
-            tokio::time::sleep_until(due(i)).await;
-            late = late.max(Instant::now().saturating_duration_since(due(i)));
-            let corr = amqp::correlation_id(&sender_run, i);
-            let confirm = publisher.publish(body, JSON, &corr).await?;
-            if confirm_tx.send(vec![confirm]).is_err() {
-                break;
+    // The sender paces itself on its own thread with the OS's sleep, not on the runtime's timer: that
+    // one fires on whole milliseconds, which at thousands of requests a second would send most of them
+    // up to a millisecond late and add that to every latency measured from the schedule.
+    let runtime = tokio::runtime::Handle::current();
+    let stop = StopOnDrop::default();
+    let stopped = Arc::clone(&stop.0);
+    let sender = std::thread::Builder::new()
+        .name("bench-sender".into())
+        .spawn(move || {
+            let mut late = Duration::ZERO;
+            for (i, body) in bodies.iter().enumerate() {
+                if stopped.load(Ordering::Relaxed) {
+                    break;
+                }
+                let wait = due(i).saturating_duration_since(Instant::now());
+                if !wait.is_zero() {
+                    std::thread::sleep(wait);
+                }
+                late = late.max(Instant::now().saturating_duration_since(due(i)));
+                let corr = amqp::correlation_id(&sender_run, i);
+                let confirm = runtime.block_on(publisher.publish(body, JSON, &corr))?;
+                if confirm_tx.send(vec![confirm]).is_err() {
+                    break;
+                }
             }
-        }
-        Ok::<Duration, BrokerError>(late)
-    });
+            Ok::<Duration, BrokerError>(late)
+        })
+        .map_err(|e| CliError::io("cannot start the sender thread", e))?;
     let mut answered = vec![false; n];
     let mut latencies = Vec::with_capacity(n);
     let mut errors = 0;
     while latencies.len() < n {
         let reply = match next_reply(&mut producer, args, n - latencies.len(), queue).await {
             Ok(r) => r,
-            Err(e) => {
-                sender.abort();
-                return Err(e);
-            }
+            Err(e) => return Err(e), // `stop` stops the sender on the way out
         };
         let now = Instant::now();
         if let Some(i) = reply.index_in(&run_id).filter(|&i| i < n && !answered[i]) {
@@ -67,8 +81,8 @@ pub async fn drive(
     }
     let elapsed = Instant::now().saturating_duration_since(start);
     let late = sender
-        .await
-        .map_err(|e| CliError::Failed(format!("the sender task failed: {e}")))??;
+        .join()
+        .map_err(|_| CliError::Failed("the sender thread panicked".into()))??;
     confirmer
         .await
         .map_err(|e| CliError::Failed(format!("the confirm task failed: {e}")))??;
@@ -80,4 +94,14 @@ pub async fn drive(
         ))?;
     }
     Ok(Stats::new(n, rows, elapsed, latencies, errors))
+}
+
+/// Tells the sender thread to stop when the reply loop returns early.
+#[derive(Default)]
+struct StopOnDrop(Arc<AtomicBool>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
 }
