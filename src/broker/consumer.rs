@@ -21,6 +21,7 @@ use tracing::Instrument;
 
 use super::connection::{self, Backoff, Identity};
 use super::observe::{batch_span, received};
+use super::placement::Placement;
 use super::route::{Retry, Routes};
 use super::settle::{self, Lane, Moves, Plan};
 use super::settler::Pipeline;
@@ -205,6 +206,7 @@ async fn consume(
     let depth = usize::from(s.worker.prefetch) / s.worker.batch_size.max(1) + 2;
     let mut pipeline = Pipeline::start(lane.clone(), depth);
     let mut throttle = Throttle::default();
+    let mut placement = Placement::default();
     loop {
         let next = tokio::select! {
             biased;
@@ -222,7 +224,15 @@ async fn consume(
             None => return Err(cancelled(&lane.queue)),
         };
         let (batch, ended) = gather(&mut consumer, first, s.worker.batch_size, wait).await?;
-        process(w, &lane, &mut pipeline, &mut throttle, batch).await?;
+        process(
+            w,
+            &lane,
+            &mut pipeline,
+            &mut throttle,
+            &mut placement,
+            batch,
+        )
+        .await?;
         if ended {
             // Settle what was answered before giving the rest back to the broker.
             let _ = timeout(Duration::from_secs(5), pipeline.finish()).await;
@@ -317,10 +327,6 @@ async fn gather(
     Ok((batch, false))
 }
 
-/// Request bytes below which a batch is predicted on the async thread: spawning a blocking task costs
-/// more than parsing and predicting a few kilobytes of rows.
-const INLINE_BYTES: usize = 32 * 1024;
-
 /// Replies for `batch`, in order, from one guarded model call; Celery tasks (a `task` header) answer
 /// to the task name `serves` and share the call with native requests. The time in the model and the
 /// rows it predicted go to `metrics` (once per batch, when it predicted anything).
@@ -383,13 +389,14 @@ fn plan(
         .collect()
 }
 
-/// Predict one micro-batch (small ones inline, larger ones on a blocking thread), publish what each
+/// Predict one micro-batch (quick ones inline, see [`Placement`]), publish what each
 /// delivery needs and hand the batch to the settler, which acks it once its confirms arrive.
 async fn process(
     w: &Worker,
     lane: &Lane,
     pipeline: &mut Pipeline,
     throttle: &mut Throttle,
+    placement: &mut Placement,
     batch: Vec<Delivery>,
 ) -> Result<(), BrokerError> {
     let taken = std::time::Instant::now();
@@ -397,30 +404,16 @@ async fn process(
     let span = batch_span(&lane.queue, &batch);
     async move {
         let bytes: usize = batch.iter().map(|d| d.data.len()).sum();
-        let (batch, plans) = if bytes <= INLINE_BYTES {
-            let plans = plan(
-                &w.model,
-                &w.schema,
-                lane.in_flight.metrics(),
-                &lane.routes.celery_task,
-                &batch,
-            );
-            (batch, plans)
-        } else {
-            let model = Arc::clone(&w.model);
-            let schema = Arc::clone(&w.schema);
-            let in_flight = Arc::clone(&lane.in_flight);
-            let routes = Arc::clone(&lane.routes);
-            let span = tracing::Span::current();
-            tokio::task::spawn_blocking(move || {
-                let plans = span.in_scope(|| {
-                    plan(&model, &schema, in_flight.metrics(), &routes.celery_task, &batch)
-                });
+        let model = Arc::clone(&w.model);
+        let schema = Arc::clone(&w.schema);
+        let in_flight = Arc::clone(&lane.in_flight);
+        let routes = Arc::clone(&lane.routes);
+        let (batch, plans) = placement
+            .run(bytes, move || {
+                let plans = plan(&model, &schema, in_flight.metrics(), &routes.celery_task, &batch);
                 (batch, plans)
             })
-            .await
-            .map_err(|e| BrokerError::Other(format!("the prediction task failed: {e}")))?
-        };
+            .await?;
         for (d, p) in batch.iter().zip(&plans) {
             match p {
                 Plan::Reply(r) => {
@@ -466,6 +459,7 @@ async fn drain(
     let s = &w.settings.worker;
     let deadline = Instant::now() + Duration::from_millis(s.shutdown_deadline_ms);
     let mut throttle = Throttle::default();
+    let mut placement = Placement::default();
     let work = async {
         lane.consume
             .basic_cancel(w.name.as_str().into(), BasicCancelOptions::default())
@@ -477,7 +471,7 @@ async fn drain(
             let first = next.map_err(|e| BrokerError::lost("draining", &e))?;
             let (batch, ended) = gather(consumer, first, s.batch_size, wait).await?;
             answered += batch.len();
-            process(w, lane, &mut pipeline, &mut throttle, batch).await?;
+            process(w, lane, &mut pipeline, &mut throttle, &mut placement, batch).await?;
             if ended {
                 break;
             }

@@ -7,6 +7,7 @@ pub mod connection;
 pub mod consumer;
 pub mod fault;
 pub mod observe;
+pub mod placement;
 pub mod retry;
 pub mod route;
 pub mod settle;

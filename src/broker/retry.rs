@@ -13,6 +13,7 @@ use lapin::Consumer;
 use tokio::sync::watch;
 use tracing::Instrument;
 
+use super::placement::Placement;
 use super::route::{attempts, retry_reason, Retry};
 use super::settle::{self, Lane, Plan};
 use super::throttle::Throttle;
@@ -43,6 +44,7 @@ pub async fn run(
     mut shutdown: watch::Receiver<bool>,
 ) -> Result<(), BrokerError> {
     let mut throttle = Throttle::default();
+    let mut placement = Placement::default();
     loop {
         let next = tokio::select! {
             biased;
@@ -63,7 +65,15 @@ pub async fn run(
                 _ = consumer::requested(&mut shutdown) => break,
             }
         }
-        serve(&lane, delivery, &model, &schema, &mut throttle).await?;
+        serve(
+            &lane,
+            delivery,
+            &model,
+            &schema,
+            &mut throttle,
+            &mut placement,
+        )
+        .await?;
     }
     // Shutdown: stop deliveries, then answer the one that may already be on its way.
     lane.consume
@@ -72,7 +82,15 @@ pub async fn run(
         .map_err(|e| BrokerError::lost("cancelling the retry consumer", &e))?;
     while let Some(next) = consumer.next().await {
         let delivery = next.map_err(|e| BrokerError::lost("draining the retry queue", &e))?;
-        serve(&lane, delivery, &model, &schema, &mut throttle).await?;
+        serve(
+            &lane,
+            delivery,
+            &model,
+            &schema,
+            &mut throttle,
+            &mut placement,
+        )
+        .await?;
     }
     Ok(())
 }
@@ -81,12 +99,13 @@ pub async fn run(
 async fn serve(
     lane: &Lane,
     delivery: Delivery,
-    model: &Model,
-    schema: &Schema,
+    model: &Arc<Model>,
+    schema: &Arc<Schema>,
     throttle: &mut Throttle,
+    placement: &mut Placement,
 ) -> Result<(), BrokerError> {
     let taken = std::time::Instant::now();
-    let batch = vec![delivery];
+    let mut batch = vec![delivery];
     observe::received(&lane.in_flight, &batch);
     let span = observe::batch_span(&lane.queue, &batch);
     async move {
@@ -96,16 +115,23 @@ async fn serve(
             // Never serve a copy while its original could still come back (see `Moves`).
             lane.moves.wait_none().await;
             fault::abort_if_marked(&batch);
-            consumer::respond(
-                model,
-                schema,
-                lane.in_flight.metrics(),
-                &lane.routes.celery_task,
-                batch.iter(),
-            )
-            .into_iter()
-            .map(Plan::Reply)
-            .collect()
+            let bytes = batch[0].data.len();
+            let (model, schema) = (Arc::clone(model), Arc::clone(schema));
+            let (in_flight, routes) = (Arc::clone(&lane.in_flight), Arc::clone(&lane.routes));
+            let (plans, back) = placement
+                .run(bytes, move || {
+                    let replies = consumer::respond(
+                        &model,
+                        &schema,
+                        in_flight.metrics(),
+                        &routes.celery_task,
+                        batch.iter(),
+                    );
+                    (replies.into_iter().map(Plan::Reply).collect(), batch)
+                })
+                .await?;
+            batch = back;
+            plans
         };
         let settled = settle::publish_and_settle(lane, batch, plans, taken, throttle).await?;
         tracing::debug!(?settled, queue = %lane.queue, "retried request settled");
