@@ -1,36 +1,33 @@
-//! The worker loop: connect, declare, consume; gather deliveries into micro-batches, predict each batch,
-//! publish the replies and pass the batch to the settler (pipelined: confirms are awaited while the next
-//! batches are predicted); send redeliveries to the retry lane; reconnect with backoff on broker loss;
-//! drain on shutdown, within a deadline that holds whatever the broker does.
+//! The worker loop: connect, declare, consume; predict each micro-batch (`batch`), publish the replies
+//! and pass the batch to the settler (pipelined: confirms are awaited while the next batches are
+//! predicted); reconnect with backoff on broker loss; `drain` on shutdown, within a hard deadline.
 
-use std::cell::Cell;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::{FutureExt, StreamExt};
+use futures_util::StreamExt;
 use lapin::message::Delivery;
-use lapin::options::{
-    BasicCancelOptions, BasicConsumeOptions, BasicQosOptions, ConfirmSelectOptions,
-};
+use lapin::options::{BasicConsumeOptions, BasicQosOptions, ConfirmSelectOptions};
 use lapin::types::FieldTable;
 use lapin::{Channel, Connection, Consumer};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
-use tokio::time::{timeout, timeout_at, Instant};
+use tokio::time::timeout;
 use tracing::Instrument;
 
+use super::batch::{gather, plan};
 use super::connection::{self, Backoff, Identity};
 use super::observe::{batch_span, received};
 use super::placement::Placement;
-use super::route::{Retry, Routes};
+use super::route::Routes;
 use super::settle::{self, Lane, Moves, Plan};
 use super::settler::Pipeline;
 use super::throttle::Throttle;
-use super::{blocked, celery, fault, retry, topology, BrokerError};
+use super::{blocked, drain, retry, topology, BrokerError};
 use crate::config::Settings;
 use crate::health::Readiness;
 use crate::model::Model;
-use crate::protocol::{self, Message, Schema};
+use crate::protocol::Schema;
 use crate::telemetry::{InFlight, Metrics};
 
 /// Everything one worker process runs with.
@@ -57,7 +54,7 @@ impl Worker {
         }
     }
 
-    fn not_ready(&self) {
+    pub(super) fn not_ready(&self) {
         self.metrics.set_ready(false);
         if let Some(r) = &self.readiness {
             r.set_not_ready();
@@ -211,7 +208,7 @@ async fn consume(
         let next = tokio::select! {
             biased;
             _ = requested(shutdown) => {
-                return drain(w, &lane, &mut consumer, pipeline, retry_task).await;
+                return drain::drain(w, &lane, &mut consumer, pipeline, retry_task).await;
             }
             e = pipeline.failed() => return Err(e),
             e = retry_task.failed() => return Err(e),
@@ -265,7 +262,7 @@ async fn start_consumer(lane: &Lane, prefetch: u16, tag: &str) -> Result<Consume
 }
 
 /// The retry lane's task; aborted when the session ends early, so it never acks on a dead session.
-struct RetryTask(JoinHandle<Result<(), BrokerError>>);
+pub(super) struct RetryTask(pub(super) JoinHandle<Result<(), BrokerError>>);
 
 impl RetryTask {
     /// Resolves only when the task has ended, with why: an error, or an early stop.
@@ -294,104 +291,9 @@ pub(super) fn cancelled(queue: &str) -> BrokerError {
     ))
 }
 
-/// Add to `first` every delivery already buffered, up to `max`, without waiting; then, only when
-/// `wait` is non-zero, keep adding until `max` or until `wait` has passed. `true` when the consumer ended.
-async fn gather(
-    consumer: &mut Consumer,
-    first: Delivery,
-    max: usize,
-    wait: Duration,
-) -> Result<(Vec<Delivery>, bool), BrokerError> {
-    let mut batch = Vec::with_capacity(max.min(1024));
-    batch.push(first);
-    while batch.len() < max {
-        match consumer.next().now_or_never() {
-            None => break,
-            Some(Some(Ok(d))) => batch.push(d),
-            Some(Some(Err(e))) => return Err(BrokerError::lost("consuming", &e)),
-            Some(None) => return Ok((batch, true)),
-        }
-    }
-    if wait.is_zero() {
-        return Ok((batch, false));
-    }
-    let deadline = Instant::now() + wait;
-    while batch.len() < max {
-        match timeout_at(deadline, consumer.next()).await {
-            Err(_) => break,
-            Ok(Some(Ok(d))) => batch.push(d),
-            Ok(Some(Err(e))) => return Err(BrokerError::lost("consuming", &e)),
-            Ok(None) => return Ok((batch, true)),
-        }
-    }
-    Ok((batch, false))
-}
-
-/// Replies for `batch`, in order, from one guarded model call; Celery tasks (a `task` header) answer
-/// to the task name `serves` and share the call with native requests. The time in the model and the
-/// rows it predicted go to `metrics` (once per batch, when it predicted anything).
-pub(super) fn respond<'a>(
-    model: &Model,
-    schema: &Schema,
-    metrics: &Metrics,
-    serves: &'a str,
-    batch: impl Iterator<Item = &'a Delivery> + Clone,
-) -> Vec<protocol::Reply> {
-    let messages: Vec<Message> = batch
-        .clone()
-        .map(|d| Message {
-            body: &d.data,
-            content_type: d.properties.content_type().as_ref().map(|c| c.as_str()),
-        })
-        .collect();
-    // Only a batch holding a Celery task pays for the task list.
-    let tasks: Vec<_> = if batch.clone().any(|d| celery::is_task(&d.properties)) {
-        batch.map(|d| celery::task(&d.properties, serves)).collect()
-    } else {
-        Vec::new()
-    };
-    let (took, rows, calls) = (Cell::new(Duration::ZERO), Cell::new(0), Cell::new(0u32));
-    let timed = |b: &crate::model::Batch| {
-        let started = std::time::Instant::now();
-        let out = model.predict(b);
-        took.set(took.get() + started.elapsed());
-        calls.set(calls.get() + 1);
-        if out.is_ok() {
-            rows.set(rows.get() + b.values.nrows());
-        }
-        out
-    };
-    let replies = protocol::respond_tasks_guarded(timed, schema, &messages, &tasks);
-    if calls.get() > 0 {
-        metrics.predicted(rows.get(), took.get());
-    }
-    replies
-}
-
-/// What to send for each delivery of a batch: fresh ones are predicted together; redelivered ones
-/// (their worker died or lost the broker while holding them) go to the retry lane unpredicted.
-fn plan(
-    model: &Model,
-    schema: &Schema,
-    metrics: &Metrics,
-    serves: &str,
-    batch: &[Delivery],
-) -> Vec<Plan> {
-    let fresh = || batch.iter().filter(|d| !d.redelivered);
-    fault::abort_if_marked(fresh());
-    let mut replies = respond(model, schema, metrics, serves, fresh()).into_iter();
-    batch
-        .iter()
-        .map(|d| {
-            let reply = (!d.redelivered).then(|| replies.next()).flatten();
-            reply.map_or(Plan::Again(Retry::Redelivered), Plan::Reply)
-        })
-        .collect()
-}
-
 /// Predict one micro-batch (quick ones inline, see [`Placement`]), publish what each
 /// delivery needs and hand the batch to the settler, which acks it once its confirms arrive.
-async fn process(
+pub(super) async fn process(
     w: &Worker,
     lane: &Lane,
     pipeline: &mut Pipeline,
@@ -445,57 +347,4 @@ async fn process(
     }
     .instrument(span)
     .await
-}
-
-/// Shutdown: stop consuming, answer what was already delivered, then close, all within the deadline.
-async fn drain(
-    w: &Worker,
-    lane: &Lane,
-    consumer: &mut Consumer,
-    mut pipeline: Pipeline,
-    retry_task: RetryTask,
-) -> Result<(), BrokerError> {
-    w.not_ready();
-    let s = &w.settings.worker;
-    let deadline = Instant::now() + Duration::from_millis(s.shutdown_deadline_ms);
-    let mut throttle = Throttle::default();
-    let mut placement = Placement::default();
-    let work = async {
-        lane.consume
-            .basic_cancel(w.name.as_str().into(), BasicCancelOptions::default())
-            .await
-            .map_err(|e| BrokerError::lost("cancelling the consumer", &e))?;
-        let wait = Duration::from_millis(s.batch_wait_ms);
-        let mut answered = 0;
-        while let Some(next) = consumer.next().await {
-            let first = next.map_err(|e| BrokerError::lost("draining", &e))?;
-            let (batch, ended) = gather(consumer, first, s.batch_size, wait).await?;
-            answered += batch.len();
-            process(w, lane, &mut pipeline, &mut throttle, &mut placement, batch).await?;
-            if ended {
-                break;
-            }
-        }
-        let settled = pipeline.finish().await?;
-        tracing::debug!(?settled, "pipeline settled");
-        let mut retry_task = retry_task;
-        (&mut retry_task.0)
-            .await
-            .map_err(|e| BrokerError::Other(format!("the retry lane failed: {e}")))??;
-        Ok::<usize, BrokerError>(answered)
-    };
-    match timeout_at(deadline, work).await {
-        Ok(Ok(n)) => tracing::info!(drained = n, "in-flight requests answered; closing"),
-        Ok(Err(e)) => {
-            tracing::warn!(error = %e, "broker lost while draining; unacked requests return to the queue")
-        }
-        Err(_) => tracing::warn!(
-            deadline_ms = s.shutdown_deadline_ms,
-            "shutdown deadline reached; unacked requests return to the queue"
-        ),
-    }
-    for ch in [&lane.publish, &lane.consume] {
-        let _ = timeout(Duration::from_millis(300), ch.close(200, "OK".into())).await;
-    }
-    Ok(())
 }

@@ -1,10 +1,12 @@
 //! RabbitMQ with lapin: connection and reconnect, topology, consumer, confirmed replies.
 
+pub mod batch;
 pub mod blocked;
 pub mod carried_headers;
 pub mod celery;
 pub mod connection;
 pub mod consumer;
+pub mod drain;
 pub mod fault;
 pub mod observe;
 pub mod placement;

@@ -17,7 +17,7 @@ use super::placement::Placement;
 use super::route::{attempts, retry_reason, Retry};
 use super::settle::{self, Lane, Plan};
 use super::throttle::Throttle;
-use super::{consumer, fault, observe, BrokerError};
+use super::{batch, consumer, fault, observe, BrokerError};
 use crate::model::Model;
 use crate::protocol::Schema;
 
@@ -120,7 +120,7 @@ async fn serve(
             let (in_flight, routes) = (Arc::clone(&lane.in_flight), Arc::clone(&lane.routes));
             let (plans, back) = placement
                 .run(bytes, move || {
-                    let replies = consumer::respond(
+                    let replies = batch::respond(
                         &model,
                         &schema,
                         in_flight.metrics(),
