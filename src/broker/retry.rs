@@ -43,8 +43,14 @@ pub async fn run(
     schema: Arc<Schema>,
     mut shutdown: watch::Receiver<bool>,
 ) -> Result<(), BrokerError> {
-    let mut throttle = Throttle::default();
-    let mut placement = Placement::default();
+    let mut server = Server {
+        lane,
+        model,
+        schema,
+        throttle: Throttle::default(),
+        placement: Placement::default(),
+    };
+    let lane = server.lane.clone();
     loop {
         let next = tokio::select! {
             biased;
@@ -65,15 +71,7 @@ pub async fn run(
                 _ = consumer::requested(&mut shutdown) => break,
             }
         }
-        serve(
-            &lane,
-            delivery,
-            &model,
-            &schema,
-            &mut throttle,
-            &mut placement,
-        )
-        .await?;
+        server.serve(delivery).await?;
     }
     // Shutdown: stop deliveries, then answer the one that may already be on its way.
     lane.consume
@@ -82,63 +80,66 @@ pub async fn run(
         .map_err(|e| BrokerError::lost("cancelling the retry consumer", &e))?;
     while let Some(next) = consumer.next().await {
         let delivery = next.map_err(|e| BrokerError::lost("draining the retry queue", &e))?;
-        serve(
-            &lane,
-            delivery,
-            &model,
-            &schema,
-            &mut throttle,
-            &mut placement,
-        )
-        .await?;
+        server.serve(delivery).await?;
     }
     Ok(())
 }
 
-/// Answer one request alone (or send it round again when it was redelivered) and settle it.
-async fn serve(
-    lane: &Lane,
-    delivery: Delivery,
-    model: &Arc<Model>,
-    schema: &Arc<Schema>,
-    throttle: &mut Throttle,
-    placement: &mut Placement,
-) -> Result<(), BrokerError> {
-    let taken = std::time::Instant::now();
-    let mut batch = vec![delivery];
-    observe::received(&lane.in_flight, &batch);
-    let span = observe::batch_span(&lane.queue, &batch);
-    async move {
-        let plans = if batch[0].redelivered {
-            vec![Plan::Again(Retry::Redelivered)]
-        } else {
-            // Never serve a copy while its original could still come back (see `Moves`).
-            lane.moves.wait_none().await;
-            fault::abort_if_marked(&batch);
-            let bytes = batch[0].data.len();
-            let (model, schema) = (Arc::clone(model), Arc::clone(schema));
-            let (in_flight, routes) = (Arc::clone(&lane.in_flight), Arc::clone(&lane.routes));
-            let (plans, back) = placement
-                .run(bytes, move || {
-                    let replies = batch::respond(
-                        &model,
-                        &schema,
-                        in_flight.metrics(),
-                        &routes.celery_task,
-                        batch.iter(),
-                    );
-                    (replies.into_iter().map(Plan::Reply).collect(), batch)
-                })
-                .await?;
-            batch = back;
-            plans
-        };
-        let settled = settle::publish_and_settle(lane, batch, plans, taken, throttle).await?;
-        tracing::debug!(?settled, queue = %lane.queue, "retried request settled");
-        Ok(())
+/// What the retry lane serves with.
+struct Server {
+    lane: Lane,
+    model: Arc<Model>,
+    schema: Arc<Schema>,
+    throttle: Throttle,
+    placement: Placement,
+}
+
+impl Server {
+    /// Answer one request alone (or send it round again when it was redelivered) and settle it.
+    async fn serve(&mut self, delivery: Delivery) -> Result<(), BrokerError> {
+        let Server {
+            lane,
+            model,
+            schema,
+            throttle,
+            placement,
+        } = self;
+        let taken = std::time::Instant::now();
+        let mut batch = vec![delivery];
+        observe::received(&lane.in_flight, &batch);
+        let span = observe::batch_span(&lane.queue, &batch);
+        async move {
+            let plans = if batch[0].redelivered {
+                vec![Plan::Again(Retry::Redelivered)]
+            } else {
+                // Never serve a copy while its original could still come back (see `Moves`).
+                lane.moves.wait_none().await;
+                fault::abort_if_marked(&batch);
+                let bytes = batch[0].data.len();
+                let (model, schema) = (Arc::clone(model), Arc::clone(schema));
+                let (in_flight, routes) = (Arc::clone(&lane.in_flight), Arc::clone(&lane.routes));
+                let (plans, back) = placement
+                    .run(bytes, move || {
+                        let replies = batch::respond(
+                            &model,
+                            &schema,
+                            in_flight.metrics(),
+                            &routes.celery_task,
+                            batch.iter(),
+                        );
+                        (replies.into_iter().map(Plan::Reply).collect(), batch)
+                    })
+                    .await?;
+                batch = back;
+                plans
+            };
+            let settled = settle::publish_and_settle(lane, batch, plans, taken, throttle).await?;
+            tracing::debug!(?settled, queue = %lane.queue, "retried request settled");
+            Ok(())
+        }
+        .instrument(span)
+        .await
     }
-    .instrument(span)
-    .await
 }
 
 #[cfg(test)]
