@@ -2,6 +2,7 @@
 //! and what to send for each, from one guarded model call for the fresh ones.
 
 use std::cell::Cell;
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::{FutureExt, StreamExt};
@@ -9,8 +10,9 @@ use lapin::message::Delivery;
 use lapin::Consumer;
 use tokio::time::{timeout_at, Instant};
 
+use super::placement::Placement;
 use super::route::Retry;
-use super::settle::Plan;
+use super::settle::{Lane, Plan};
 use super::{celery, fault, BrokerError};
 use crate::model::Model;
 use crate::protocol::{self, Message, Schema};
@@ -52,7 +54,7 @@ pub(super) async fn gather(
 /// Replies for `batch`, in order, from one guarded model call; Celery tasks (a `task` header) answer
 /// to the task name `serves` and share the call with native requests. The time in the model and the
 /// rows it predicted go to `metrics` (once per batch, when it predicted anything).
-pub(super) fn respond<'a>(
+fn respond<'a>(
     model: &Model,
     schema: &Schema,
     metrics: &Metrics,
@@ -92,7 +94,7 @@ pub(super) fn respond<'a>(
 
 /// What to send for each delivery of a batch: fresh ones are predicted together; redelivered ones
 /// (their worker died or lost the broker while holding them) go to the retry lane unpredicted.
-pub(super) fn plan(
+fn plan(
     model: &Model,
     schema: &Schema,
     metrics: &Metrics,
@@ -109,4 +111,30 @@ pub(super) fn plan(
             reply.map_or(Plan::Again(Retry::Redelivered), Plan::Reply)
         })
         .collect()
+}
+
+/// [`plan`] for `batch`, run where `placement` puts it (inline, or on a blocking thread for a batch that
+/// could hold up the runtime); the batch comes back with its plans.
+pub(super) async fn plan_placed(
+    placement: &mut Placement,
+    model: &Arc<Model>,
+    schema: &Arc<Schema>,
+    lane: &Lane,
+    batch: Vec<Delivery>,
+) -> Result<(Vec<Delivery>, Vec<Plan>), BrokerError> {
+    let bytes = batch.iter().map(|d| d.data.len()).sum();
+    let (model, schema) = (Arc::clone(model), Arc::clone(schema));
+    let (in_flight, routes) = (Arc::clone(&lane.in_flight), Arc::clone(&lane.routes));
+    placement
+        .run(bytes, move || {
+            let plans = plan(
+                &model,
+                &schema,
+                in_flight.metrics(),
+                &routes.celery_task,
+                &batch,
+            );
+            (batch, plans)
+        })
+        .await
 }

@@ -15,7 +15,7 @@ use tokio::task::JoinHandle;
 use tokio::time::timeout;
 use tracing::Instrument;
 
-use super::batch::{gather, plan};
+use super::batch::{gather, plan_placed};
 use super::connection::{self, Backoff, Identity};
 use super::observe::{batch_span, received};
 use super::placement::Placement;
@@ -305,17 +305,7 @@ pub(super) async fn process(
     received(&lane.in_flight, &batch);
     let span = batch_span(&lane.queue, &batch);
     async move {
-        let bytes: usize = batch.iter().map(|d| d.data.len()).sum();
-        let model = Arc::clone(&w.model);
-        let schema = Arc::clone(&w.schema);
-        let in_flight = Arc::clone(&lane.in_flight);
-        let routes = Arc::clone(&lane.routes);
-        let (batch, plans) = placement
-            .run(bytes, move || {
-                let plans = plan(&model, &schema, in_flight.metrics(), &routes.celery_task, &batch);
-                (batch, plans)
-            })
-            .await?;
+        let (batch, plans) = plan_placed(placement, &w.model, &w.schema, lane, batch).await?;
         for (d, p) in batch.iter().zip(&plans) {
             match p {
                 Plan::Reply(r) => {

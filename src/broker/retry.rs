@@ -17,7 +17,7 @@ use super::placement::Placement;
 use super::route::{attempts, retry_reason, Retry};
 use super::settle::{self, Lane, Plan};
 use super::throttle::Throttle;
-use super::{batch, consumer, fault, observe, BrokerError};
+use super::{batch, consumer, observe, BrokerError};
 use crate::model::Model;
 use crate::protocol::Schema;
 
@@ -105,33 +105,16 @@ impl Server {
             placement,
         } = self;
         let taken = std::time::Instant::now();
-        let mut batch = vec![delivery];
+        let batch = vec![delivery];
         observe::received(&lane.in_flight, &batch);
         let span = observe::batch_span(&lane.queue, &batch);
         async move {
-            let plans = if batch[0].redelivered {
-                vec![Plan::Again(Retry::Redelivered)]
+            let (batch, plans) = if batch[0].redelivered {
+                (batch, vec![Plan::Again(Retry::Redelivered)])
             } else {
                 // Never serve a copy while its original could still come back (see `Moves`).
                 lane.moves.wait_none().await;
-                fault::abort_if_marked(&batch);
-                let bytes = batch[0].data.len();
-                let (model, schema) = (Arc::clone(model), Arc::clone(schema));
-                let (in_flight, routes) = (Arc::clone(&lane.in_flight), Arc::clone(&lane.routes));
-                let (plans, back) = placement
-                    .run(bytes, move || {
-                        let replies = batch::respond(
-                            &model,
-                            &schema,
-                            in_flight.metrics(),
-                            &routes.celery_task,
-                            batch.iter(),
-                        );
-                        (replies.into_iter().map(Plan::Reply).collect(), batch)
-                    })
-                    .await?;
-                batch = back;
-                plans
+                batch::plan_placed(placement, model, schema, lane, batch).await?
             };
             let settled = settle::publish_and_settle(lane, batch, plans, taken, throttle).await?;
             tracing::debug!(?settled, queue = %lane.queue, "retried request settled");

@@ -66,10 +66,8 @@ pub async fn drive(
     let mut latencies = Vec::with_capacity(n);
     let mut errors = 0;
     while latencies.len() < n {
-        let reply = match next_reply(&mut producer, args, n - latencies.len(), queue).await {
-            Ok(r) => r,
-            Err(e) => return Err(e), // `stop` stops the sender on the way out
-        };
+        // On an error `stop` is dropped on the way out, which stops the sender.
+        let reply = next_reply(&mut producer, args, n - latencies.len(), queue).await?;
         let now = Instant::now();
         if let Some(i) = reply.index_in(&run_id).filter(|&i| i < n && !answered[i]) {
             answered[i] = true;
