@@ -1,4 +1,4 @@
-//! JSON bodies are read by simd-json with serde_json as the reference: for every body, tricky and
+//! JSON bodies are read off simd-json's tape with serde_json as the reference: for every body, tricky and
 //! generated, `protocol::parse` must give exactly what `parse_with_serde_json` gives (the same rows to
 //! the bit, or the same rejection with the same message), and floats must be the nearest double.
 

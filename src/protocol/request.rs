@@ -6,6 +6,7 @@ mod context;
 mod document;
 mod json;
 mod row;
+mod tape;
 
 use std::sync::Arc;
 

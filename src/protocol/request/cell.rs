@@ -30,7 +30,10 @@ impl<'de> DeserializeSeed<'de> for ColumnSeed<'_> {
 }
 
 impl ColumnSeed<'_> {
-    fn column(self, key: &[u8]) -> Result<usize, String> {
+    /// Inlined into the row loops (a call per key cost about as much as the comparison); the hash
+    /// lookup for keys out of order is not.
+    #[inline]
+    pub(super) fn column(self, key: &[u8]) -> Result<usize, String> {
         if self
             .names
             .get(self.hint)
@@ -38,6 +41,11 @@ impl ColumnSeed<'_> {
         {
             return Ok(self.hint);
         }
+        self.lookup(key)
+    }
+
+    #[inline(never)]
+    fn lookup(self, key: &[u8]) -> Result<usize, String> {
         std::str::from_utf8(key)
             .ok()
             .and_then(|k| self.index.get(k).copied())
@@ -47,6 +55,7 @@ impl ColumnSeed<'_> {
 
 /// `a == b` for short byte strings without a call to `memcmp` (which, once per key, was about 3% of
 /// the worker's CPU on requests of 100 named rows): 8 bytes at a time, then the tail.
+#[inline]
 fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
@@ -73,6 +82,16 @@ impl<'de> Visitor<'de> for ColumnSeed<'_> {
     }
     fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Self::Value, E> {
         Ok(self.column(v))
+    }
+}
+
+/// A signed integer cell as a float. Only simd-json gives a signed 0, for `-0` (serde_json gives
+/// non-negative integers as `u64` and `-0` as the float -0.0): that is -0.0, as in serde_json and Python.
+pub(super) fn signed_integer(v: i64) -> f64 {
+    if v == 0 {
+        -0.0
+    } else {
+        v as f64
     }
 }
 
@@ -128,10 +147,8 @@ impl<'de> Visitor<'de> for CellSeed<'_, '_> {
         }
         Ok(Cell::Num(v))
     }
-    /// Only simd-json gives an integer 0 here, for `-0` (serde_json gives positive integers as
-    /// `u64` and `-0` as the float -0.0): that is -0.0, as in serde_json and Python.
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Cell, E> {
-        Ok(Cell::Num(if v == 0 { -0.0 } else { v as f64 }))
+        Ok(Cell::Num(signed_integer(v)))
     }
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Cell, E> {
         Ok(Cell::Num(v as f64))

@@ -1,5 +1,5 @@
-//! JSON request bodies: read with simd-json (SIMD scan, then our seeds over its tape), with serde_json
-//! as the authority for every body simd-json refuses, so each rejection and its message are serde_json's.
+//! JSON request bodies: read with simd-json (SIMD scan, then `tape::read` over its tape), with serde_json
+//! as the authority for every body that reading refuses, so each rejection and its message are serde_json's.
 
 use std::sync::Mutex;
 
@@ -7,7 +7,7 @@ use serde::de::DeserializeSeed;
 
 use super::context::Ctx;
 use super::document::RequestSeed;
-use super::{RequestError, Schema};
+use super::{tape, RequestError, Schema};
 
 /// Nesting simd-json accepts before it refuses a body (and serde_json, whose own limit this is, says
 /// why). It also bounds the recursion of our seeds over the tape.
@@ -90,11 +90,8 @@ fn simd<'s>(body: &[u8], schema: &'s Schema) -> Option<Ctx<'s>> {
     let mut filled = std::mem::replace(tape, simd_json::Tape::null()).reset();
     let parsed = simd_json::fill_tape_padded(input, body.len(), buffers, &mut filled);
     let mut ctx = Ctx::new(schema);
-    let mut de = simd_json::Deserializer::from_tape(filled);
-    let outcome = parsed
-        .ok()
-        .and_then(|()| RequestSeed { ctx: &mut ctx }.deserialize(&mut de).ok());
-    *tape = de.into_tape().reset();
+    let outcome = parsed.ok().and_then(|()| tape::read(&filled.0, &mut ctx));
+    *tape = filled.reset();
     give_back(scratch);
     outcome
         .filter(|()| !id_may_be_negative_zero(&ctx))
