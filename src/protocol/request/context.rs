@@ -74,6 +74,17 @@ impl<'s> Ctx<'s> {
         })
     }
 
+    /// Start a row sent by name, `width` features wide: its cells are NaN until read, none seen yet.
+    /// Returns where the row starts in `rows.values`.
+    pub(super) fn begin_named_row(&mut self, width: usize) -> usize {
+        self.width = Some(width);
+        let start = self.rows.values.len();
+        self.rows.values.resize(start + width, f64::NAN);
+        self.seen.clear();
+        self.seen.resize(width, false);
+        start
+    }
+
     pub(super) fn column_name(&self, col: usize, named: bool) -> String {
         match (&self.schema.names, named) {
             (Some(names), true) => names.get(col).cloned().unwrap_or_else(|| col.to_string()),

@@ -80,11 +80,7 @@ impl<'de> Visitor<'de> for RowSeed<'_, '_> {
         if ctx.width.is_some_and(|w| w != width) {
             return Err(ctx.fail(ctx.width_error(row, width)));
         }
-        ctx.width = Some(width);
-        let start = ctx.rows.values.len();
-        ctx.rows.values.resize(start + width, f64::NAN);
-        ctx.seen.clear();
-        ctx.seen.resize(width, false);
+        let start = ctx.begin_named_row(width);
         let mut columns = ColumnSeed {
             index: &ctx.schema.index,
             names: &names,

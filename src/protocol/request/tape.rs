@@ -140,11 +140,7 @@ impl Walk<'_, '_, '_, '_> {
         if ctx.width.is_some_and(|w| w != width) || len != width {
             return None;
         }
-        ctx.width = Some(width);
-        let start = ctx.rows.values.len();
-        ctx.rows.values.resize(start + width, f64::NAN);
-        ctx.seen.clear();
-        ctx.seen.resize(width, false);
+        let start = ctx.begin_named_row(width);
         let mut columns = ColumnSeed {
             index: &schema.index,
             names,
