@@ -10,7 +10,7 @@ use super::document::RequestSeed;
 use super::{tape, RequestError, Schema};
 
 /// Nesting simd-json accepts before it refuses a body (and serde_json, whose own limit this is, says
-/// why). It also bounds the recursion of our seeds over the tape.
+/// why).
 const MAX_DEPTH: usize = 128;
 
 /// The most tape nodes (24 bytes each; simd-json's other buffers are sized alike) and input bytes a
@@ -93,14 +93,5 @@ fn simd<'s>(body: &[u8], schema: &'s Schema) -> Option<Ctx<'s>> {
     let outcome = parsed.ok().and_then(|()| tape::read(&filled.0, &mut ctx));
     *tape = filled.reset();
     give_back(scratch);
-    outcome
-        .filter(|()| !id_may_be_negative_zero(&ctx))
-        .map(|()| ctx)
-}
-
-/// simd-json reads an integer `-0` as 0, where serde_json and Python read -0.0. In a cell the seed
-/// tells them apart (only simd-json gives an `i64` 0), but an id is read as a JSON value, where both
-/// are 0: a body whose id is an integer 0 is read again by serde_json.
-fn id_may_be_negative_zero(ctx: &Ctx<'_>) -> bool {
-    matches!(&ctx.id, Some(serde_json::Value::Number(n)) if n.as_u64() == Some(0))
+    outcome.map(|()| ctx)
 }

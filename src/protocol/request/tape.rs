@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use serde_json::{Number, Value};
+use serde_json::Value;
 use simd_json::{Node, StaticNode};
 
 use super::cell::{signed_integer, ColumnSeed};
@@ -42,15 +42,17 @@ fn number(node: &StaticNode) -> Option<f64> {
     }
 }
 
-/// The request's id as serde_json's `Value` reads it; `None` for a list or an object.
+/// The request's id as serde_json's `Value` reads it; `None` for a list or an object. An integer `-0`
+/// (the only signed 0 on the tape) is the float -0.0 there too, as for a cell.
 fn scalar(node: &Node<'_>) -> Option<Value> {
     Some(match *node {
-        Node::String(s) => Value::String(s.to_owned()),
+        Node::String(s) => Value::from(s),
         Node::Static(StaticNode::Null) => Value::Null,
-        Node::Static(StaticNode::Bool(b)) => Value::Bool(b),
-        Node::Static(StaticNode::I64(x)) => Value::Number(x.into()),
-        Node::Static(StaticNode::U64(x)) => Value::Number(x.into()),
-        Node::Static(StaticNode::F64(x)) => Number::from_f64(x).map_or(Value::Null, Value::Number),
+        Node::Static(StaticNode::Bool(b)) => Value::from(b),
+        Node::Static(StaticNode::I64(0)) => Value::from(-0.0),
+        Node::Static(StaticNode::I64(x)) => Value::from(x),
+        Node::Static(StaticNode::U64(x)) => Value::from(x),
+        Node::Static(StaticNode::F64(x)) => Value::from(x),
         _ => return None,
     })
 }

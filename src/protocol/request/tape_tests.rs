@@ -26,7 +26,7 @@ fn tape_reading(body: &str, schema: &Schema) -> Option<String> {
 
 #[test]
 fn usual_bodies_are_read_off_the_tape_as_serde_json_reads_them() {
-    let cases: [(&str, Schema); 14] = [
+    let cases: [(&str, Schema); 16] = [
         (r#"{"features":[1,2.5,null]}"#, named()),
         (r#"{"id":7,"features":[1,-2,-0]}"#, named()),
         (r#"{"id":-7,"instances":[[1,2,3],[4,5e-3,6E2]]}"#, named()),
@@ -53,6 +53,9 @@ fn usual_bodies_are_read_off_the_tape_as_serde_json_reads_them() {
             named(),
         ),
         (r#"{"id":-1e300,"features":[1,2,3]}"#, named()),
+        // An id `-0` is -0.0, as serde_json reads it; `0` stays 0.
+        (r#"{"id":-0,"features":[1,2,3]}"#, named()),
+        (r#"{"id":0,"features":[1,2,3]}"#, named()),
         (r#"{"instances":[[1],[2],[3],[4]]}"#, unnamed()),
         (r#"{"instances":[[1,2],[3,4]]}"#, unnamed()),
         (
