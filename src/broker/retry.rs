@@ -50,7 +50,6 @@ pub async fn run(
         throttle: Throttle::default(),
         placement: Placement::default(),
     };
-    let lane = server.lane.clone();
     loop {
         let next = tokio::select! {
             biased;
@@ -60,7 +59,7 @@ pub async fn run(
         let delivery = match next {
             Some(Ok(d)) => d,
             Some(Err(e)) => return Err(BrokerError::lost("consuming the retry queue", &e)),
-            None => return Err(consumer::cancelled(&lane.queue)),
+            None => return Err(consumer::cancelled(&server.lane.queue)),
         };
         let why = retry_reason(&delivery.properties);
         if !delivery.redelivered && why == Some(Retry::ReplyRefused) {
@@ -74,7 +73,9 @@ pub async fn run(
         server.serve(delivery).await?;
     }
     // Shutdown: stop deliveries, then answer the one that may already be on its way.
-    lane.consume
+    server
+        .lane
+        .consume
         .basic_cancel(tag.as_str().into(), BasicCancelOptions::default())
         .await
         .map_err(|e| BrokerError::lost("cancelling the retry consumer", &e))?;
