@@ -461,3 +461,25 @@ fn a_large_micro_batch_is_parsed_in_parallel_and_answered_in_order() {
         assert!(predictions.iter().all(|p| p == want), "reply {i}: {v}");
     }
 }
+
+#[test]
+fn integer_zero_is_positive_zero_in_every_format() {
+    // JSON `0` and a pickled Python int 0 are 0.0, as `float(0)` is; only JSON `-0` is -0.0.
+    let schema = Schema::new(Some(3), None, 10, 4096);
+    let pickled =
+        serde_pickle::to_vec(&json!({"features": [0, -1, 2]}), Default::default()).expect("pickle");
+    let bodies: [(&[u8], Option<&str>); 3] = [
+        (br#"{"features":[0,-1,2]}"#, None),
+        (&pickled, Some(PICKLE)),
+        (br#"{"features":[-0,-1,2]}"#, None),
+    ];
+    let signs: Vec<bool> = bodies
+        .iter()
+        .map(|(body, content_type)| {
+            let request = protocol::parse(body, *content_type, &schema).expect("parses");
+            assert_eq!(request.rows.values[0], 0.0);
+            request.rows.values[0].is_sign_negative()
+        })
+        .collect();
+    assert_eq!(signs, [false, false, true]);
+}

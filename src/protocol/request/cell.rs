@@ -85,16 +85,6 @@ impl<'de> Visitor<'de> for ColumnSeed<'_> {
     }
 }
 
-/// A signed integer cell as a float. Only simd-json gives a signed 0, for `-0` (serde_json gives
-/// non-negative integers as `u64` and `-0` as the float -0.0): that is -0.0, as in serde_json and Python.
-pub(super) fn signed_integer(v: i64) -> f64 {
-    if v == 0 {
-        -0.0
-    } else {
-        v as f64
-    }
-}
-
 pub(super) enum Cell {
     Num(f64),
     Text(Arc<str>),
@@ -148,7 +138,7 @@ impl<'de> Visitor<'de> for CellSeed<'_, '_> {
         Ok(Cell::Num(v))
     }
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Cell, E> {
-        Ok(Cell::Num(signed_integer(v)))
+        Ok(Cell::Num(v as f64))
     }
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Cell, E> {
         Ok(Cell::Num(v as f64))

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde_json::Value;
 use simd_json::{Node, StaticNode};
 
-use super::cell::{signed_integer, ColumnSeed};
+use super::cell::ColumnSeed;
 use super::context::Ctx;
 
 /// Fill `ctx` from a tape that simd-json built without error, exactly as `RequestSeed` would; `None`
@@ -35,7 +35,8 @@ fn span(node: &Node<'_>) -> usize {
 fn number(node: &StaticNode) -> Option<f64> {
     match *node {
         StaticNode::F64(x) if x.is_finite() => Some(x),
-        StaticNode::I64(x) => Some(signed_integer(x)),
+        StaticNode::I64(0) => Some(-0.0),
+        StaticNode::I64(x) => Some(x as f64),
         StaticNode::U64(x) => Some(x as f64),
         StaticNode::Null => Some(f64::NAN),
         _ => None,
