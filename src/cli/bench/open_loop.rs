@@ -6,16 +6,20 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::future::try_join_all;
 use serde_json::Value;
 use tokio::time::Instant;
 
-use super::broker::{bodies, confirmer, connect, is_error, next_reply};
+use super::broker::{bodies, confirmer, connect, is_error, next_reply, publisher};
 use super::report::Stats;
 use super::BenchArgs;
 use crate::broker::BrokerError;
 use crate::cli::send::amqp::{self, JSON};
 use crate::cli::{stdout, CliError};
 use crate::config::Settings;
+
+/// At most this many due requests are published in one go.
+const MAX_AT_ONCE: usize = 64;
 
 pub async fn drive(
     args: &BenchArgs,
@@ -28,7 +32,7 @@ pub async fn drive(
     let n = args.requests;
     let bodies = bodies(sample, n, rows)?;
     let (mut producer, run_id) = connect(settings, queue).await?;
-    let publisher = producer.publisher();
+    let publisher = publisher(&producer, args);
     let interval = Duration::from_secs_f64(1.0 / rate);
     let start = Instant::now() + Duration::from_millis(50);
     let due = move |i: usize| start + interval.mul_f64(i as f64);
@@ -44,20 +48,31 @@ pub async fn drive(
         .name("bench-sender".into())
         .spawn(move || {
             let mut late = Duration::ZERO;
-            for (i, body) in bodies.iter().enumerate() {
-                if stopped.load(Ordering::Relaxed) {
-                    break;
-                }
+            let mut i = 0;
+            while i < bodies.len() && !stopped.load(Ordering::Relaxed) {
                 let wait = due(i).saturating_duration_since(Instant::now());
                 if !wait.is_zero() {
                     std::thread::sleep(wait);
                 }
-                late = late.max(Instant::now().saturating_duration_since(due(i)));
-                let corr = amqp::correlation_id(&sender_run, i);
-                let confirm = runtime.block_on(publisher.publish(body, JSON, &corr))?;
-                if confirm_tx.send(vec![confirm]).is_err() {
+                // Every request already due goes out together (their frames share one write), so
+                // a sender woken late catches up at once instead of one write at a time.
+                let now = Instant::now();
+                let end = (i + 1..bodies.len())
+                    .take(MAX_AT_ONCE - 1)
+                    .find(|&j| due(j) > now)
+                    .unwrap_or(bodies.len().min(i + MAX_AT_ONCE));
+                late = late.max(now.saturating_duration_since(due(i)));
+                let sends = (i..end).map(|j| {
+                    let corr = amqp::correlation_id(&sender_run, j);
+                    let publisher = &publisher;
+                    let body = &bodies[j];
+                    async move { publisher.publish(body, JSON, &corr).await }
+                });
+                let confirms = runtime.block_on(try_join_all(sends))?;
+                if confirm_tx.send(confirms).is_err() {
                     break;
                 }
+                i = end;
             }
             Ok::<Duration, BrokerError>(late)
         })
