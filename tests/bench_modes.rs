@@ -1,6 +1,6 @@
 //! `bench` against the real broker: the closed loop against a spawned worker and the echo consumer in
-//! one run (with their ratio), and the open loop (`--rate`) on the echo target; the figures are parsed
-//! from the output and must be sane.
+//! one run (with their ratio), the open loop (`--rate`) on the echo target (the figures are parsed
+//! from the output and must be sane), and `--transient` (the delivery mode of the requests it sends).
 
 mod support;
 
@@ -80,4 +80,49 @@ fn open_loop_keeps_its_schedule() {
         "achieved {} msg/s:\n{out}",
         echo[0]
     );
+}
+
+/// `--transient` publishes requests with delivery mode 1; without it they are persistent (2). Nobody
+/// answers here: the bench gives up after its timeout, and the requests it left are read back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transient_flag_sets_the_requests_delivery_mode() {
+    use lapin::options::{QueueDeclareOptions, QueueDeleteOptions};
+    use lapin::types::FieldTable;
+
+    let client = support::Client::connect().await;
+    for (flags, mode) in [(&["--transient"][..], 1), (&[][..], 2)] {
+        let queue = format!("test.bench.mode.{}", uuid::Uuid::new_v4().simple());
+        client
+            .ch
+            .queue_declare(
+                queue.as_str().into(),
+                QueueDeclareOptions::durable(),
+                FieldTable::default(),
+            )
+            .await
+            .expect("declare the request queue");
+        let mut args = vec!["--queue", &queue, "--requests", "3", "--in-flight", "3"];
+        args.extend(["--timeout", "1"]);
+        args.extend(flags);
+        let out = Command::new(env!("CARGO_BIN_EXE_predict-worker"))
+            .current_dir(support::root())
+            .args(["bench", "--model", "outputs/best_model.pkl"])
+            .args(["--amqp-url", support::URL])
+            .args(&args)
+            .env("RUST_LOG", "warn")
+            .output()
+            .expect("run bench");
+        assert!(
+            !out.status.success(),
+            "no consumer answers, so bench {args:?} must time out"
+        );
+        let left = client.drain_until(&queue, 3).await;
+        let modes: Vec<_> = left.iter().map(|m| *m.properties.delivery_mode()).collect();
+        assert_eq!(modes, vec![Some(mode); 3], "bench {args:?}");
+        client
+            .ch
+            .queue_delete(queue.as_str().into(), QueueDeleteOptions::default())
+            .await
+            .expect("delete the request queue");
+    }
 }

@@ -60,6 +60,10 @@ pub struct BenchArgs {
     /// trip), or both in one run with their ratio.
     #[arg(long, value_enum, default_value_t = Target::Worker)]
     pub target: Target,
+    /// Publish requests transient (delivery mode 1, pika's default) rather than persistent (as `send`
+    /// and Celery publish them), so the broker keeps them off its disk.
+    #[arg(long)]
+    pub transient: bool,
 }
 
 /// Who answers the bench's requests.

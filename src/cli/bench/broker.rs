@@ -15,7 +15,7 @@ use super::report::Stats;
 use super::{echo, open_loop, spawn, BenchArgs, Target};
 use crate::broker::route::retry_queue;
 use crate::broker::BrokerError;
-use crate::cli::send::amqp::{self, Producer, Reply, JSON};
+use crate::cli::send::amqp::{self, Producer, Publisher, Reply, JSON};
 use crate::cli::{stdout, CliError};
 use crate::config::Settings;
 
@@ -55,6 +55,16 @@ pub(super) async fn connect(
     );
     let producer = Producer::connect(&settings.amqp.url, &name, queue).await?;
     Ok((producer, uuid::Uuid::new_v4().simple().to_string()))
+}
+
+/// The producer's publisher, transient when `--transient` asks.
+pub(super) fn publisher(producer: &Producer, args: &BenchArgs) -> Publisher {
+    let publisher = producer.publisher();
+    if args.transient {
+        publisher.transient()
+    } else {
+        publisher
+    }
 }
 
 /// A task that checks publisher confirms as they are sent to it, so that waiting for them never holds
@@ -214,7 +224,7 @@ async fn drive(
     let n = args.requests;
     let bodies = bodies(sample, n, rows)?;
     let (mut producer, run_id) = connect(settings, queue).await?;
-    let publisher = producer.publisher();
+    let publisher = publisher(&producer, args);
     let mut sent_at: Vec<Option<Instant>> = vec![None; n];
     let mut latencies = Vec::with_capacity(n);
     let (confirm_tx, confirmer) = confirmer(queue);

@@ -144,6 +144,7 @@ impl Producer {
             channel: self.channel.clone(),
             queue: self.queue.clone(),
             reply_queue: self.reply_queue.clone(),
+            delivery_mode: PERSISTENT,
         }
     }
 
@@ -178,10 +179,23 @@ pub struct Publisher {
     channel: Channel,
     queue: String,
     reply_queue: String,
+    delivery_mode: u8,
 }
 
+/// AMQP delivery modes: a persistent message in a durable queue is written to disk by the broker.
+const PERSISTENT: u8 = 2;
+const TRANSIENT: u8 = 1;
+
 impl Publisher {
-    /// Publish one persistent request; await the returned confirm with [`confirmed`].
+    /// Publish requests transient (delivery mode 1, pika's default) instead of persistent; the worker
+    /// answers each in its request's mode.
+    pub fn transient(mut self) -> Self {
+        self.delivery_mode = TRANSIENT;
+        self
+    }
+
+    /// Publish one request (persistent unless [`transient`](Self::transient)); await the returned
+    /// confirm with [`confirmed`].
     pub async fn publish(
         &self,
         body: &[u8],
@@ -190,7 +204,7 @@ impl Publisher {
     ) -> Result<PublisherConfirm, BrokerError> {
         let props = BasicProperties::default()
             .with_content_type(content_type.into())
-            .with_delivery_mode(2)
+            .with_delivery_mode(self.delivery_mode)
             .with_correlation_id(correlation_id.into())
             .with_message_id(correlation_id.into())
             .with_reply_to(self.reply_queue.as_str().into());
