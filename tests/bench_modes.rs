@@ -4,10 +4,11 @@
 
 mod support;
 
-use std::process::Command;
+use std::process::{Command, Output};
 
-fn bench(args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_predict-worker"))
+/// Run `bench` with the shipped model against the test broker, whatever its exit.
+fn run_bench(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_predict-worker"))
         .current_dir(support::root())
         .arg("bench")
         .args([
@@ -19,7 +20,11 @@ fn bench(args: &[&str]) -> String {
         .args(args)
         .env("RUST_LOG", "warn")
         .output()
-        .expect("run bench");
+        .expect("run bench")
+}
+
+fn bench(args: &[&str]) -> String {
+    let out = run_bench(args);
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(
         out.status.success(),
@@ -104,16 +109,8 @@ async fn transient_flag_sets_the_requests_delivery_mode() {
         let mut args = vec!["--queue", &queue, "--requests", "3", "--in-flight", "3"];
         args.extend(["--timeout", "1"]);
         args.extend(flags);
-        let out = Command::new(env!("CARGO_BIN_EXE_predict-worker"))
-            .current_dir(support::root())
-            .args(["bench", "--model", "outputs/best_model.pkl"])
-            .args(["--amqp-url", support::URL])
-            .args(&args)
-            .env("RUST_LOG", "warn")
-            .output()
-            .expect("run bench");
         assert!(
-            !out.status.success(),
+            !run_bench(&args).status.success(),
             "no consumer answers, so bench {args:?} must time out"
         );
         let left = client.drain_until(&queue, 3).await;

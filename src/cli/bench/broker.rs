@@ -2,6 +2,7 @@
 //! open loop: `--rate`, on a fixed schedule), match replies by correlation id, and report msg/s, rows/s
 //! and latency percentiles, against the worker, a no-op echo consumer, or both side by side.
 
+use std::ops::Range;
 use std::time::{Duration, Instant};
 
 use futures_util::future::try_join_all;
@@ -65,6 +66,25 @@ pub(super) fn publisher(producer: &Producer, args: &BenchArgs) -> Publisher {
     } else {
         publisher
     }
+}
+
+/// Publish requests `range` of `bodies` together, so their frames leave in one write; their confirms
+/// in order.
+pub(super) async fn publish_together(
+    publisher: &Publisher,
+    run_id: &str,
+    bodies: &[Vec<u8>],
+    range: Range<usize>,
+) -> Result<Vec<PublisherConfirm>, BrokerError> {
+    let corrs: Vec<String> = range
+        .clone()
+        .map(|i| amqp::correlation_id(run_id, i))
+        .collect();
+    let sends = corrs
+        .iter()
+        .zip(&bodies[range])
+        .map(|(corr, body)| publisher.publish(body, JSON, corr));
+    try_join_all(sends).await
 }
 
 /// A task that checks publisher confirms as they are sent to it, so that waiting for them never holds
@@ -233,15 +253,7 @@ async fn drive(
     while latencies.len() < n {
         let k = (n - next).min(args.in_flight.saturating_sub(in_flight));
         if k > 0 {
-            // Issue the window's publishes together: their frames leave in one write.
-            let corrs: Vec<String> = (next..next + k)
-                .map(|i| amqp::correlation_id(&run_id, i))
-                .collect();
-            let sends = corrs
-                .iter()
-                .zip(&bodies[next..next + k])
-                .map(|(corr, body)| publisher.publish(body, JSON, corr));
-            let confirms = try_join_all(sends).await?;
+            let confirms = publish_together(&publisher, &run_id, &bodies, next..next + k).await?;
             let now = Instant::now();
             for slot in &mut sent_at[next..next + k] {
                 *slot = Some(now);

@@ -6,15 +6,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::future::try_join_all;
 use serde_json::Value;
 use tokio::time::Instant;
 
-use super::broker::{bodies, confirmer, connect, is_error, next_reply, publisher};
+use super::broker::{
+    bodies, confirmer, connect, is_error, next_reply, publish_together, publisher,
+};
 use super::report::Stats;
 use super::BenchArgs;
 use crate::broker::BrokerError;
-use crate::cli::send::amqp::{self, JSON};
 use crate::cli::{stdout, CliError};
 use crate::config::Settings;
 
@@ -57,18 +57,11 @@ pub async fn drive(
                 // Every request already due goes out together (their frames share one write), so
                 // a sender woken late catches up at once instead of one write at a time.
                 let now = Instant::now();
-                let end = (i + 1..bodies.len())
-                    .take(MAX_AT_ONCE - 1)
-                    .find(|&j| due(j) > now)
-                    .unwrap_or(bodies.len().min(i + MAX_AT_ONCE));
+                let limit = bodies.len().min(i + MAX_AT_ONCE);
+                let end = (i + 1..limit).find(|&j| due(j) > now).unwrap_or(limit);
                 late = late.max(now.saturating_duration_since(due(i)));
-                let sends = (i..end).map(|j| {
-                    let corr = amqp::correlation_id(&sender_run, j);
-                    let publisher = &publisher;
-                    let body = &bodies[j];
-                    async move { publisher.publish(body, JSON, &corr).await }
-                });
-                let confirms = runtime.block_on(try_join_all(sends))?;
+                let sends = publish_together(&publisher, &sender_run, &bodies, i..end);
+                let confirms = runtime.block_on(sends)?;
                 if confirm_tx.send(confirms).is_err() {
                     break;
                 }
