@@ -144,7 +144,7 @@ async fn a_request_that_kills_the_worker_is_dead_lettered_and_the_rest_served() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[cfg_attr(
     not(debug_assertions),
-    ignore = "the crash is injected by src/broker/fault.rs, in debug builds only: run without --release"
+    ignore = "the crash is injected by src/broker/fault.rs, compiled into debug builds only: run without --release"
 )]
 async fn a_quorum_queue_dead_letters_by_its_delivery_limit_too() {
     // With queues.delivery_limit = 0 RabbitMQ itself dead-letters a quorum-queue message the first

@@ -5,6 +5,7 @@
 use lapin::types::{AMQPValue, FieldTable};
 use lapin::BasicProperties;
 
+use super::{PERSISTENT, TRANSIENT};
 use crate::protocol::celery::Task;
 use crate::protocol::JSON;
 
@@ -80,7 +81,7 @@ pub fn result_properties(request: &BasicProperties, persistent: bool) -> BasicPr
     let mut props = BasicProperties::default()
         .with_content_type(JSON.into())
         .with_content_encoding("utf-8".into())
-        .with_delivery_mode(if persistent { 2 } else { 1 })
+        .with_delivery_mode(if persistent { PERSISTENT } else { TRANSIENT })
         .with_app_id("predict-worker".into());
     let id = request
         .correlation_id()

@@ -20,6 +20,11 @@ pub mod topology;
 
 pub use consumer::{run, Worker};
 
+/// AMQP delivery modes: a persistent message in a durable queue is written to disk by the broker; a
+/// transient one (pika's and Celery results' default) is kept in memory.
+pub const PERSISTENT: u8 = 2;
+pub const TRANSIENT: u8 = 1;
+
 /// Errors at the broker boundary. `is_fatal()` errors end the worker (exit code 5); the others
 /// are transient and lead to a reconnect with backoff.
 #[derive(Debug, thiserror::Error)]

@@ -9,7 +9,7 @@ use lapin::types::FieldTable;
 use lapin::{BasicProperties, Channel, Connection, ConnectionProperties, Consumer};
 use lapin::{Confirmation, PublisherConfirm};
 
-use crate::broker::BrokerError;
+use crate::broker::{BrokerError, PERSISTENT, TRANSIENT};
 
 /// Content type of JSON request bodies.
 pub use crate::protocol::JSON;
@@ -181,10 +181,6 @@ pub struct Publisher {
     reply_queue: String,
     delivery_mode: u8,
 }
-
-/// AMQP delivery modes: a persistent message in a durable queue is written to disk by the broker.
-const PERSISTENT: u8 = 2;
-const TRANSIENT: u8 = 1;
 
 impl Publisher {
     /// Publish requests transient (delivery mode 1, pika's default) instead of persistent; the worker
