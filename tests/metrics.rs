@@ -18,6 +18,17 @@ use predict_worker::telemetry::catalog;
 use support::scrape::{agent, free_port, get, scrape_until, Metrics};
 use support::{collect, sample_lines, Client, Names, WorkerProcess};
 
+/// Rows in the request that keeps the worker draining after SIGTERM (well over 100 ms of parsing and
+/// predicting even in a release build).
+const LONG_ROWS: usize = 20_000;
+
+/// One request of [`LONG_ROWS`] copies of the row in the one-row request `line`.
+fn long_request(line: &str) -> Vec<u8> {
+    let first: serde_json::Value = serde_json::from_str(line).expect("a sample request");
+    let rows = vec![first["features"].clone(); LONG_ROWS];
+    serde_json::to_vec(&serde_json::json!({ "id": "long", "instances": rows })).expect("JSON")
+}
+
 fn props(id: &str, reply_to: &str) -> BasicProperties {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -43,6 +54,9 @@ async fn counts_by_outcome_and_code_and_readyz_turns_503_on_sigterm() {
         &[
             ("PREDICT_WORKER__TELEMETRY__METRICS_ADDR", addr.as_str()),
             ("PREDICT_WORKER__TELEMETRY__LOG_FORMAT", "json"),
+            ("PREDICT_WORKER__WORKER__MAX_INSTANCES", "100000"),
+            ("PREDICT_WORKER__WORKER__MAX_BODY_BYTES", "100000000"),
+            ("PREDICT_WORKER__WORKER__SHUTDOWN_DEADLINE_MS", "30000"),
         ],
     );
     worker.wait_ready(Duration::from_secs(20));
@@ -173,7 +187,19 @@ async fn counts_by_outcome_and_code_and_readyz_turns_503_on_sigterm() {
         bad.len()
     );
 
-    // Phase 3: SIGTERM while the worker is busy; /readyz must answer 503 before the process exits.
+    // Phase 3: 3,000 more requests, so that the log check below sees whether INFO lines grow with load.
+    let load = (0..3000).map(|i| props(&format!("load-{i}"), &reply_to));
+    support::publish_confirmed(&client.ch, &names.requests, lines[0].as_bytes(), load).await;
+    assert_eq!(
+        collect(&mut replies, 3000, Duration::from_secs(60))
+            .await
+            .len(),
+        3000
+    );
+
+    // Phase 4: SIGTERM while the worker is busy; /readyz must answer 503 before the process exits.
+    // The worker is frozen (SIGSTOP) while a long request is delivered to it and the signal is sent,
+    // so the drain always has LONG_ROWS rows to predict after the signal, whatever the machine's speed.
     let seen = Arc::new(Mutex::new(Vec::<u16>::new()));
     let stop = Arc::new(AtomicBool::new(false));
     let poller = {
@@ -191,17 +217,38 @@ async fn counts_by_outcome_and_code_and_readyz_turns_503_on_sigterm() {
             }
         })
     };
-    let body = lines[0].as_bytes();
-    let load = (0..3000).map(|i| props(&format!("load-{i}"), &reply_to));
-    support::publish_confirmed(&client.ch, &names.requests, body, load).await;
-    let before = seen.lock().unwrap().len();
+    while seen.lock().unwrap().is_empty() {
+        std::thread::sleep(Duration::from_millis(5));
+    }
     assert!(
         seen.lock().unwrap().iter().all(|s| *s == 200),
         "ready before SIGTERM"
     );
-    worker.terminate(Duration::from_secs(15));
+    worker.signal("STOP");
+    let before = seen.lock().unwrap().len();
+    client
+        .publish(
+            &names.requests,
+            &long_request(&lines[0]),
+            props("long", &reply_to),
+        )
+        .await;
+    let start = Instant::now();
+    while client.depth(&names.requests).await > 0 {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the broker never delivered the long request to the stopped worker"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    worker.signal("TERM");
+    worker.signal("CONT");
+    let status = worker
+        .wait_exit(Duration::from_secs(60))
+        .unwrap_or_else(|| panic!("worker did not exit after draining:\n{}", worker.log()));
     stop.store(true, Ordering::SeqCst);
     poller.join().unwrap();
+    assert!(status.success(), "exit {status}:\n{}", worker.log());
     let seen = seen.lock().unwrap().clone();
     assert!(
         seen[before..].contains(&503),
@@ -209,6 +256,18 @@ async fn counts_by_outcome_and_code_and_readyz_turns_503_on_sigterm() {
         seen.len() - before,
         &seen[before..]
     );
+    eprintln!(
+        "{} /readyz answers after SIGTERM, {} of them 503",
+        seen.len() - before,
+        seen[before..].iter().filter(|s| **s == 503).count()
+    );
+    let long = collect(&mut replies, 1, Duration::from_secs(10)).await;
+    assert_eq!(
+        long.len(),
+        1,
+        "the long request was answered while draining"
+    );
+    assert_eq!(support::correlation(&long[0].properties), "long");
     check_json_logs(&worker.log());
     client.cleanup(&names).await;
 }
@@ -245,7 +304,7 @@ fn check_json_logs(log: &str) {
     let info = lines.iter().filter(|l| l["level"] == "INFO").count();
     assert!(
         info < 20,
-        "{info} INFO lines for 3,068 requests: nothing per message at INFO"
+        "{info} INFO lines for 3,069 requests: nothing per message at INFO"
     );
 }
 
