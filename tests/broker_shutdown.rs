@@ -58,14 +58,13 @@ async fn start_long_batch(client: &Client, names: &Names, reply_to: &str) {
     client
         .publish(&names.requests, &long_request(), props)
         .await;
-    let start = Instant::now();
-    while client.depth(&names.requests).await > 0 {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "worker never took the long request"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    client
+        .wait_taken(
+            &names.requests,
+            Duration::from_secs(10),
+            "the worker should take the long request",
+        )
+        .await;
     tokio::time::sleep(TRANSFER).await;
 }
 

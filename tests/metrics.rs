@@ -233,14 +233,13 @@ async fn counts_by_outcome_and_code_and_readyz_turns_503_on_sigterm() {
             props("long", &reply_to),
         )
         .await;
-    let start = Instant::now();
-    while client.depth(&names.requests).await > 0 {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "the broker never delivered the long request to the stopped worker"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    client
+        .wait_taken(
+            &names.requests,
+            Duration::from_secs(10),
+            "the broker should deliver the long request to the stopped worker",
+        )
+        .await;
     worker.signal("TERM");
     worker.signal("CONT");
     let status = worker

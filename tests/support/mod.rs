@@ -247,6 +247,16 @@ impl Client {
         q.message_count()
     }
 
+    /// Wait until no message is ready in `queue` (a consumer has taken them all); panics after `within`
+    /// with `what` (what was expected to take them).
+    pub async fn wait_taken(&self, queue: &str, within: Duration, what: &str) {
+        let start = Instant::now();
+        while self.depth(queue).await > 0 {
+            assert!(start.elapsed() < within, "{what} within {within:?}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// Take every message currently in `queue`.
     pub async fn drain(&self, queue: &str) -> Vec<lapin::message::BasicGetMessage> {
         let mut out = Vec::new();
