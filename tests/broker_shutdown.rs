@@ -18,23 +18,8 @@ const LONG_ROWS: usize = 60_000;
 /// arrives while the batch is being parsed and predicted (not while the consumer still waits for it).
 const TRANSFER: Duration = Duration::from_millis(1500);
 
-fn long_request() -> Vec<u8> {
-    let first: serde_json::Value = serde_json::from_str(&sample_lines()[0]).unwrap();
-    let row = first["features"].clone();
-    let rows = vec![row; LONG_ROWS];
-    serde_json::to_vec(&serde_json::json!({"id": "long", "instances": rows})).unwrap()
-}
-
 fn spawn_for_long_batches(names: &Names) -> WorkerProcess {
-    WorkerProcess::spawn(
-        names,
-        &[
-            ("PREDICT_WORKER__WORKER__MAX_INSTANCES", "100000"),
-            ("PREDICT_WORKER__WORKER__MAX_BODY_BYTES", "100000000"),
-            // The long batch (a debug build) must finish inside the drain even on a loaded machine.
-            ("PREDICT_WORKER__WORKER__SHUTDOWN_DEADLINE_MS", "30000"),
-        ],
-    )
+    WorkerProcess::spawn(names, &support::LONG_REQUEST_ENV)
 }
 
 fn healthcheck_code(names: &Names) -> Option<i32> {
@@ -56,7 +41,7 @@ async fn start_long_batch(client: &Client, names: &Names, reply_to: &str) {
         .with_correlation_id("long".into())
         .with_reply_to(reply_to.into());
     client
-        .publish(&names.requests, &long_request(), props)
+        .publish(&names.requests, &support::long_request(LONG_ROWS), props)
         .await;
     client
         .wait_taken(

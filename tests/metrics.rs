@@ -22,13 +22,6 @@ use support::{collect, sample_lines, Client, Names, WorkerProcess};
 /// predicting even in a release build).
 const LONG_ROWS: usize = 20_000;
 
-/// One request of [`LONG_ROWS`] copies of the row in the one-row request `line`.
-fn long_request(line: &str) -> Vec<u8> {
-    let first: serde_json::Value = serde_json::from_str(line).expect("a sample request");
-    let rows = vec![first["features"].clone(); LONG_ROWS];
-    serde_json::to_vec(&serde_json::json!({ "id": "long", "instances": rows })).expect("JSON")
-}
-
 fn props(id: &str, reply_to: &str) -> BasicProperties {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -54,10 +47,10 @@ async fn counts_by_outcome_and_code_and_readyz_turns_503_on_sigterm() {
         &[
             ("PREDICT_WORKER__TELEMETRY__METRICS_ADDR", addr.as_str()),
             ("PREDICT_WORKER__TELEMETRY__LOG_FORMAT", "json"),
-            ("PREDICT_WORKER__WORKER__MAX_INSTANCES", "100000"),
-            ("PREDICT_WORKER__WORKER__MAX_BODY_BYTES", "100000000"),
-            ("PREDICT_WORKER__WORKER__SHUTDOWN_DEADLINE_MS", "30000"),
-        ],
+        ]
+        .into_iter()
+        .chain(support::LONG_REQUEST_ENV)
+        .collect::<Vec<_>>(),
     );
     worker.wait_ready(Duration::from_secs(20));
     let client = Client::connect().await;
@@ -229,7 +222,7 @@ async fn counts_by_outcome_and_code_and_readyz_turns_503_on_sigterm() {
     client
         .publish(
             &names.requests,
-            &long_request(&lines[0]),
+            &support::long_request(LONG_ROWS),
             props("long", &reply_to),
         )
         .await;

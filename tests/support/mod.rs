@@ -393,6 +393,23 @@ pub fn sample_lines() -> Vec<String> {
         .collect()
 }
 
+/// One request (correlation `"long"` in the tests, body id `"long"`) of `rows` copies of the first
+/// sample row: enough parsing and predicting to keep a worker busy for a while.
+pub fn long_request(rows: usize) -> Vec<u8> {
+    let first: serde_json::Value =
+        serde_json::from_str(&sample_lines()[0]).expect("a sample request");
+    let rows = vec![first["features"].clone(); rows];
+    serde_json::to_vec(&serde_json::json!({ "id": "long", "instances": rows })).expect("JSON")
+}
+
+/// Worker settings under which a [`long_request`] is accepted and, even in a debug build on a loaded
+/// machine, finishes inside the drain after SIGTERM.
+pub const LONG_REQUEST_ENV: [(&str, &str); 3] = [
+    ("PREDICT_WORKER__WORKER__MAX_INSTANCES", "100000"),
+    ("PREDICT_WORKER__WORKER__MAX_BODY_BYTES", "100000000"),
+    ("PREDICT_WORKER__WORKER__SHUTDOWN_DEADLINE_MS", "30000"),
+];
+
 pub fn exists(p: &Path) -> bool {
     p.exists()
 }
